@@ -1,0 +1,35 @@
+# Longshore — image lifecycle for Kubernetes nodes.
+SHELL := /bin/bash
+DOTNET ?= dotnet
+CONFIGURATION ?= Release
+RESULTS := artifacts/test-results
+
+.PHONY: help deps build test run bench fmt lint clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+deps: ## install the Debian packages the tests and the local stack use (skips what is present)
+	@bash hack/deps.sh
+
+build: ## build every project (warnings are errors)
+	$(DOTNET) build Operator.sln -c $(CONFIGURATION) -nologo -v minimal
+
+test: deps ## run every test, unit and integration, against real components
+	@bash hack/test.sh $(CONFIGURATION) $(RESULTS)
+
+run: deps ## local demo on real parts (see README)
+	@bash hack/demo.sh
+
+bench: deps ## print benchmark figures (pull speed against skopeo)
+	$(DOTNET) run -c Release --project bench/Longshore.Bench -- $(BENCH_ARGS)
+
+fmt: ## format the code in place
+	$(DOTNET) format Operator.sln
+
+lint: ## check formatting and analyzers without changing files
+	$(DOTNET) format Operator.sln --verify-no-changes
+	$(DOTNET) build Operator.sln -c $(CONFIGURATION) -nologo -v minimal
+
+clean: ## remove build output
+	rm -rf artifacts src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj

@@ -1,0 +1,8 @@
+namespace Longshore.Oci;
+
+public enum LayerCompression
+{
+    None,
+    Gzip,
+    Zstd,
+}
