@@ -15,7 +15,7 @@ readonly reflect2_src=/usr/share/gocode/src/github.com/modern-go/reflect2
 # Progress goes to stderr so that stdout carries only the path.
 exec 3>&1 1>&2
 
-log() { printf '==> %s\n' "$*"; }
+log() { printf '==> %s %s\n' "$(date +%T)" "$*"; }
 
 usable() { [[ -x $bin ]] && "$bin" --version >/dev/null 2>&1; }
 
@@ -144,7 +144,8 @@ if ((${#origs[@]} == 0)); then
   log "downloading the kubernetes source package"
   mkdir -p "$src"
   dl="$(mktemp -d "$src/download.XXXXXX")"
-  # As root, apt's _apt sandbox user cannot write into this folder; say so instead of a warning.
+  # As root, apt would fetch as its _apt user, which cannot write here, and fall back to root
+  # with a warning; ask for root directly.
   sandbox=()
   ((EUID == 0)) && sandbox=(-o APT::Sandbox::User=root)
   (cd "$dl" && apt-get "${sandbox[@]}" source --download-only -qq kubernetes)
@@ -177,6 +178,7 @@ rm -rf "$tree/vendor/github.com/modern-go/reflect2"
 cp -rL "$reflect2_src" "$tree/vendor/github.com/modern-go/reflect2"
 rm -f "$tree/vendor/github.com/modern-go/reflect2/go.mod"
 
+# The GOPATH layout Debian's own build (debian/rules) uses.
 ln -sfn "$tree" "$build/gopath/src/k8s.io/kubernetes"
 # hack/lib/golang.sh points GOCACHE at _output/local/go/cache; keep it outside the tree so it
 # survives the clean-up below and makes the next build fast.
@@ -208,6 +210,8 @@ chmod 0755 "$tmp"
 mv -f "$tmp" "$bin"
 
 # The unpacked tree and its generated files take about 300 MB; the sources and Go cache stay.
+log "removing $build"
 rm -rf "$build"
+log "done"
 
 echo "$bin" >&3

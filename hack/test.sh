@@ -10,12 +10,18 @@ log="$results/console.log"
 dotnet test Operator.sln -c "$configuration" --no-build -nologo \
   --logger "console;verbosity=normal" --logger trx --results-directory "$results" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
-# VSTest prints one summary per test assembly: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12".
-read -r passed failed skipped < <(grep -E '(Passed|Failed)! +- Failed: ' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\2 \1 \3/' \
-  | awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}')
-assemblies=$(grep -cE '(Passed|Failed)! +- Failed: ' "$log" || true)
+# Every test assembly writes a .trx file; its <Counters> element carries the totals.
+read -r passed failed skipped assemblies < <(
+  for trx in "$results"/*.trx; do
+    [[ -f "$trx" ]] || continue
+    c=$(grep -o '<Counters [^>]*>' "$trx" | head -n1)
+    p=$(sed -nE 's/.* passed="([0-9]+)".*/\1/p' <<<"$c"); f=$(sed -nE 's/.* failed="([0-9]+)".*/\1/p' <<<"$c")
+    e=$(sed -nE 's/.* error="([0-9]+)".*/\1/p' <<<"$c"); t=$(sed -nE 's/.* timeout="([0-9]+)".*/\1/p' <<<"$c")
+    n=$(sed -nE 's/.* notExecuted="([0-9]+)".*/\1/p' <<<"$c")
+    echo "${p:-0} $(( ${f:-0} + ${e:-0} + ${t:-0} )) ${n:-0}"
+  done | awk '{p+=$1; f+=$2; s+=$3; a++} END {print p+0, f+0, s+0, a+0}')
 if [[ "$rc" -ne 0 && "$failed" -eq 0 ]]; then failed=1; fi
-if [[ "$assemblies" -eq 0 ]]; then echo "no test assembly reported results"; failed=$((failed > 0 ? failed : 1)); fi
+if [[ "$assemblies" -eq 0 ]]; then echo "no test results were written"; failed=$((failed > 0 ? failed : 1)); fi
 line="$passed passed, $failed failed"
 ((skipped > 0)) && line+=", $skipped skipped"
 echo "$line"
