@@ -135,6 +135,8 @@ if ((${#origs[@]} == 0)); then
     if ! grep -qsE '^[[:space:]]*(Types:.*deb-src|deb-src[[:space:]])' "${files[@]}"; then
       add_deb_src
     fi
+    # The new entries need their own index, even when apt was updated above.
+    apt_updated=0
     apt_update
     if ! has_kubernetes_source; then
       echo "apt knows no source package 'kubernetes'; check the deb-src entries under /etc/apt" >&2
