@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using Longshore.Oci;
+
+namespace Longshore.LayerStore;
+
+/// <summary>
+/// Immutable blobs at <c>blobs/&lt;algorithm&gt;/&lt;hex&gt;</c>. New content is written into <c>ingest/</c> under a name
+/// carrying the writer's process ID, flushed to disk and renamed into place, so a blob path either does not exist or
+/// holds whole, verified content.
+/// </summary>
+internal sealed class BlobStore
+{
+    public BlobStore(string root)
+    {
+        BlobsDirectory = Path.Combine(root, "blobs");
+        IngestDirectory = Path.Combine(root, "ingest");
+        Directory.CreateDirectory(Path.Combine(BlobsDirectory, Digest.Sha256));
+        Directory.CreateDirectory(IngestDirectory);
+    }
+
+    public string BlobsDirectory { get; }
+
+    public string IngestDirectory { get; }
+
+    public string PathOf(Digest digest) => Path.Combine(BlobsDirectory, digest.Algorithm, digest.Hex);
+
+    public bool Exists(Digest digest) => File.Exists(PathOf(digest));
+
+    public long SizeOf(Digest digest) => new FileInfo(PathOf(digest)).Length;
+
+    /// <summary>A fresh ingest file name owned by this process.</summary>
+    public string NewIngestPath(Digest digest) =>
+        Path.Combine(IngestDirectory, $"{digest.Hex}.{Environment.ProcessId}.{Guid.NewGuid():N}.partial");
+
+    /// <summary>Flushes an ingest file to disk and renames it into place (keeping an existing identical blob).</summary>
+    public void Commit(string ingestPath, Digest digest)
+    {
+        var target = PathOf(digest);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        using (var file = new FileStream(ingestPath, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Flush(flushToDisk: true);
+        }
+
+        if (File.Exists(target))
+        {
+            File.Delete(ingestPath);
+            return;
+        }
+
+        File.Move(ingestPath, target, overwrite: false);
+    }
+
+    /// <summary>Writes content held in memory, verifying it against its digest.</summary>
+    public void WriteVerified(Digest digest, ReadOnlySpan<byte> content)
+    {
+        if (Exists(digest))
+        {
+            return;
+        }
+
+        using (var hasher = digest.CreateHasher())
+        {
+            hasher.AppendData(content);
+            var actual = digest.FromHasher(hasher);
+            if (actual != digest)
+            {
+                throw new StoreCorruptException($"content hashes to {actual}, expected {digest}");
+            }
+        }
+
+        var ingest = NewIngestPath(digest);
+        try
+        {
+            using (var file = new FileStream(ingest, FileMode.CreateNew, FileAccess.Write))
+            {
+                file.Write(content);
+            }
+
+            Commit(ingest, digest);
+        }
+        finally
+        {
+            File.Delete(ingest);
+        }
+    }
+
+    public Stream OpenRead(Digest digest) =>
+        new FileStream(PathOf(digest), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+
+    public bool Delete(Digest digest)
+    {
+        var path = PathOf(digest);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        File.Delete(path);
+        return true;
+    }
+
+    public IEnumerable<(Digest Digest, string Path)> EnumerateFiles()
+    {
+        foreach (var algorithmDirectory in Directory.EnumerateDirectories(BlobsDirectory))
+        {
+            var algorithm = Path.GetFileName(algorithmDirectory);
+            foreach (var file in Directory.EnumerateFiles(algorithmDirectory))
+            {
+                if (Digest.TryParse(algorithm + ":" + Path.GetFileName(file), out var digest))
+                {
+                    yield return (digest, file);
+                }
+                else
+                {
+                    yield return (default, file);
+                }
+            }
+        }
+    }
+
+    /// <summary>Removes ingest leftovers (files and folders) of processes that no longer run; returns how many.</summary>
+    public int CleanIngest()
+    {
+        var removed = 0;
+        foreach (var entry in Directory.EnumerateFileSystemEntries(IngestDirectory))
+        {
+            var name = Path.GetFileName(entry);
+            var parts = name.Split('.');
+            // Names carry the owner's PID: <what>.<pid>.<id>[.suffix]; a lock file has no PID and is kept.
+            if (parts.Length < 3 || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) || IsAlive(pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (Directory.Exists(entry))
+                {
+                    Directory.Delete(entry, recursive: true);
+                }
+                else
+                {
+                    File.Delete(entry);
+                }
+
+                removed++;
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        return removed;
+    }
+
+    public static bool IsAlive(int pid)
+    {
+        if (pid == Environment.ProcessId)
+        {
+            return true;
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+}

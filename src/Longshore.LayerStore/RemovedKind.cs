@@ -1,0 +1,7 @@
+namespace Longshore.LayerStore;
+
+public enum RemovedKind
+{
+    Untagged,
+    Deleted,
+}
