@@ -140,15 +140,14 @@ public sealed partial class ImageStore
     private async Task<bool> FetchLayerAsync(ImageReference reference, RegistryClient registry, Descriptor layer, IProgress<PullProgress>? progress, CancellationToken cancellationToken)
     {
         var key = Root + "|" + layer.Digest;
-        var created = false;
-        var shared = Downloads.GetOrAdd(key, _ =>
-        {
-            created = true;
-            return new Lazy<Task<bool>>(() => DownloadLayerAsync(reference, registry, layer, progress, cancellationToken));
-        });
+        var mine = new Lazy<Task<bool>>(() => DownloadLayerAsync(reference, registry, layer, progress, cancellationToken));
+        var shared = Downloads.GetOrAdd(key, mine);
+        var created = ReferenceEquals(shared, mine);
         try
         {
-            var downloaded = await shared.Value.WaitAsync(cancellationToken);
+            // The owner waits for the download itself (it ends promptly on cancellation, after removing its ingest
+            // file); others only wait for its outcome.
+            var downloaded = created ? await shared.Value : await shared.Value.WaitAsync(cancellationToken);
             return downloaded && created;
         }
         finally

@@ -1,0 +1,9 @@
+using Longshore.Testing;
+
+namespace Longshore.LayerStore.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class RegistryCollection : ICollectionFixture<RegistryFixture>
+{
+    public const string Name = "registry";
+}
