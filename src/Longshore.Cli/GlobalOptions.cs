@@ -1,0 +1,84 @@
+using System.CommandLine;
+using Longshore.LayerStore;
+using Longshore.Oci;
+using Longshore.Registry;
+
+namespace Longshore.Cli;
+
+/// <summary>Options every command takes: where the store is and which registries may use plain HTTP.</summary>
+internal sealed class GlobalOptions
+{
+    public Option<string?> Store { get; } = new("--store") { Description = "Store folder (default: $LONGSHORE_STORE, else ~/.local/share/longshore/store)", Recursive = true };
+
+    public Option<string[]> InsecureRegistries { get; } = new("--insecure-registry")
+    {
+        Description = "Registry host[:port] that may be reached over plain HTTP (repeatable; also $LONGSHORE_INSECURE_REGISTRIES, comma-separated). Loopback hosts always may.",
+        Recursive = true,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public void AddTo(RootCommand root)
+    {
+        root.Add(Store);
+        root.Add(InsecureRegistries);
+    }
+
+    public ImageStore OpenStore(ParseResult parse, CliEnvironment environment) =>
+        ImageStore.Open(parse.GetValue(Store) is { Length: > 0 } store ? store : environment.DefaultStore);
+
+    public CredentialStore Credentials(CliEnvironment environment) => new(environment.AuthFile, environment.DockerConfigFile);
+
+    public RegistryClient Registry(ParseResult parse, CliEnvironment environment, RegistryCredential? credentialOverride = null)
+    {
+        var insecure = (parse.GetValue(InsecureRegistries) ?? [])
+            .Concat((environment.Variable("LONGSHORE_INSECURE_REGISTRIES") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .ToList();
+        foreach (var host in insecure)
+        {
+            try
+            {
+                RegistryEndpoint.Validate(host);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliException($"--insecure-registry: {e.Message}", 2);
+            }
+        }
+
+        var credentials = Credentials(environment);
+        return new RegistryClient(new RegistryClientOptions
+        {
+            InsecureRegistries = insecure,
+            Credentials = host => credentialOverride ?? credentials.Find(host),
+        });
+    }
+
+    public static ImageReference ParseReference(string value, string what)
+    {
+        try
+        {
+            return ImageReference.Parse(value);
+        }
+        catch (OciFormatException e)
+        {
+            throw new CliException($"invalid {what} '{value}': {e.Message}", 2);
+        }
+    }
+
+    public static Platform? ParsePlatform(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Platform.Parse(value);
+        }
+        catch (OciFormatException e)
+        {
+            throw new CliException($"invalid --platform: {e.Message}", 2);
+        }
+    }
+}
