@@ -1,0 +1,39 @@
+using Longshore.Testing;
+
+namespace Longshore.Cli.Tests;
+
+/// <summary>Runs the CLI in-process against a temporary store and credentials file, capturing its output.</summary>
+internal sealed class CliRun : IDisposable
+{
+    private readonly TempDirectory _directory = TempDirectory.Create("longshore-cli");
+
+    public string Store => _directory.Combine("store");
+
+    public string AuthFile => _directory.Combine("auth.json");
+
+    public string Path(string name) => _directory.Combine(name);
+
+    public async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var environment = new Dictionary<string, string?>
+        {
+            ["LONGSHORE_STORE"] = Store,
+            ["LONGSHORE_AUTH_FILE"] = AuthFile,
+            ["DOCKER_CONFIG"] = _directory.Combine("docker"),
+            ["HOME"] = _directory.Path,
+        };
+        var code = await CliApplication.RunAsync(args, output, error, environment);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    public async Task<string> OkAsync(params string[] args)
+    {
+        var (code, output, error) = await RunAsync(args);
+        code.Should().Be(0, $"longshore {string.Join(' ', args)} failed: {error}");
+        return output;
+    }
+
+    public void Dispose() => _directory.Dispose();
+}

@@ -1,0 +1,9 @@
+using Longshore.Testing;
+
+namespace Longshore.Cli.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class RegistryCollection : ICollectionFixture<RegistryFixture>, ICollectionFixture<AuthRegistryFixture>
+{
+    public const string Name = "registry";
+}
