@@ -22,6 +22,7 @@ run: deps ## local demo on real parts (see README)
 	@bash hack/demo.sh
 
 bench: deps ## print benchmark figures (pull speed against skopeo)
+	$(DOTNET) build src/Longshore.Cli/Longshore.Cli.csproj -c Release -nologo -v quiet -o artifacts/cli
 	$(DOTNET) run -c Release --project bench/Longshore.Bench -- $(BENCH_ARGS)
 
 fmt: ## format the code in place
