@@ -1,0 +1,53 @@
+namespace Longshore.Testing;
+
+/// <summary>A real etcd (Debian <c>etcd-server</c>) on random loopback ports with a temporary data folder.</summary>
+public sealed class EtcdServer : IAsyncDisposable
+{
+    private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private readonly TempDirectory _directory;
+    private readonly ServiceProcess _process;
+
+    private EtcdServer(TempDirectory directory, ServiceProcess process, Uri clientUrl)
+    {
+        _directory = directory;
+        _process = process;
+        ClientUrl = clientUrl;
+    }
+
+    public Uri ClientUrl { get; }
+
+    public static async Task<EtcdServer> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var executable = ComponentLocator.Require("etcd", "etcd-server");
+        var directory = TempDirectory.Create("longshore-etcd");
+        var client = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        var peer = $"http://127.0.0.1:{FreePort.Next()}";
+        var process = ServiceProcess.Start(executable, [
+            "--name", "default",
+            "--data-dir", directory.Combine("data"),
+            "--listen-client-urls", client.ToString().TrimEnd('/'),
+            "--advertise-client-urls", client.ToString().TrimEnd('/'),
+            "--listen-peer-urls", peer,
+            "--initial-advertise-peer-urls", peer,
+            "--initial-cluster", $"default={peer}",
+            "--log-level", "error",
+        ]);
+        var server = new EtcdServer(directory, process, client);
+        try
+        {
+            await process.WaitUntilAsync(async ct => (await Probe.GetAsync(new Uri(client, "health"), ct)).IsSuccessStatusCode, TimeSpan.FromSeconds(30), cancellationToken);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _process.DisposeAsync();
+        _directory.Dispose();
+    }
+}
