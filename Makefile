@@ -4,7 +4,7 @@ DOTNET ?= dotnet
 CONFIGURATION ?= Release
 RESULTS := artifacts/test-results
 
-.PHONY: help deps build test run bench fmt lint clean
+.PHONY: help deps kube-apiserver build test run bench fmt lint clean manifests
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -15,8 +15,11 @@ deps: ## install the Debian packages the tests and the local stack use (skips wh
 build: ## build every project (warnings are errors)
 	$(DOTNET) build Operator.sln -c $(CONFIGURATION) -nologo -v minimal
 
-test: deps ## run every test, unit and integration, against real components
+test: deps kube-apiserver ## run every test, unit and integration, against real components
 	@bash hack/test.sh $(CONFIGURATION) $(RESULTS)
+
+kube-apiserver: ## build kube-apiserver v1.20.2 from Debian's source package (cached in ~/.cache/longshore)
+	@bash hack/build-kube-apiserver.sh >/dev/null
 
 run: deps ## local demo on real parts (see README)
 	@bash hack/demo.sh
@@ -31,6 +34,9 @@ fmt: ## format the code in place
 lint: ## check formatting and analyzers without changing files
 	$(DOTNET) format Operator.sln --verify-no-changes
 	$(DOTNET) build Operator.sln -c $(CONFIGURATION) -nologo -v minimal
+
+manifests: ## regenerate config/crd/bases from the API types
+	$(DOTNET) run -c $(CONFIGURATION) --project src/Longshore.Cli -- manifests --output config/crd/bases
 
 clean: ## remove build output
 	rm -rf artifacts src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj

@@ -32,6 +32,7 @@ public static class CliApplication
         root.Add(OtherCommands.Login(globals, environment));
         root.Add(OtherCommands.Logout(globals, environment));
         root.Add(OtherCommands.Fsck(globals, environment));
+        root.Add(ManifestsCommand.Build(environment));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

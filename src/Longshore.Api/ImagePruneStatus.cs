@@ -1,0 +1,35 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using k8s.Models;
+
+namespace Longshore.Api;
+
+[Description("Schedule and results.")]
+public sealed class ImagePruneStatus
+{
+    [Description("The generation this status describes.")]
+    [JsonPropertyName("observedGeneration")]
+    public long? ObservedGeneration { get; set; }
+
+    [Description("When the last run was scheduled.")]
+    [JsonPropertyName("lastScheduleTime")]
+    public DateTime? LastScheduleTime { get; set; }
+
+    [Description("When the next run is due.")]
+    [JsonPropertyName("nextScheduleTime")]
+    public DateTime? NextScheduleTime { get; set; }
+
+    [Description("The last run.")]
+    [JsonPropertyName("lastRun")]
+    public PruneRun? LastRun { get; set; }
+
+    [Description("Per-node results of the last run (bounded).")]
+    [MaxLength(50)]
+    [JsonPropertyName("nodeResults")]
+    public List<NodePruneResult>? NodeResults { get; set; }
+
+    [Description("Ready, Degraded.")]
+    [JsonPropertyName("conditions")]
+    public List<V1Condition>? Conditions { get; set; }
+}
