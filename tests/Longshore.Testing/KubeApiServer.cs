@@ -115,8 +115,9 @@ public sealed class KubeApiServer : IAsyncDisposable
         return ProcessRunner.RunAsync(kubectl, ["--kubeconfig", config, .. arguments], timeout: TimeSpan.FromMinutes(2), cancellationToken: cancellationToken);
     }
 
+    /// <summary><c>kubectl apply</c> a file or folder (<c>-k</c> when the folder is a kustomization).</summary>
     public async Task ApplyAsync(string path, CancellationToken cancellationToken = default) =>
-        (await KubectlAsync(["apply", "-f", path], cancellationToken: cancellationToken)).EnsureSuccess();
+        (await KubectlAsync(["apply", File.Exists(Path.Combine(path, "kustomization.yaml")) ? "-k" : "-f", path], cancellationToken: cancellationToken)).EnsureSuccess();
 
     /// <summary>Applies CRDs (a file or a folder) and waits until the API server serves them.</summary>
     public async Task InstallCrdsAsync(string path, CancellationToken cancellationToken = default)
