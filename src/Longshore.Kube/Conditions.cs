@@ -1,0 +1,39 @@
+using k8s.Models;
+
+namespace Longshore.Kube;
+
+/// <summary>Kubernetes-style conditions: lastTransitionTime changes only when the status flips.</summary>
+public static class Conditions
+{
+    public const string True = "True";
+    public const string False = "False";
+    public const string Unknown = "Unknown";
+
+    /// <summary>Sets a condition in <paramref name="conditions"/>; returns whether anything changed.</summary>
+    public static bool Set(IList<V1Condition> conditions, string type, bool status, string reason, string message, long? observedGeneration, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(conditions);
+        var value = status ? True : False;
+        var existing = conditions.FirstOrDefault(c => c.Type == type);
+        if (existing is null)
+        {
+            conditions.Add(new V1Condition { Type = type, Status = value, Reason = reason, Message = message, ObservedGeneration = observedGeneration, LastTransitionTime = now.UtcDateTime });
+            return true;
+        }
+
+        var changed = existing.Status != value || existing.Reason != reason || existing.Message != message || existing.ObservedGeneration != observedGeneration;
+        if (existing.Status != value)
+        {
+            existing.LastTransitionTime = now.UtcDateTime;
+        }
+
+        existing.Status = value;
+        existing.Reason = reason;
+        existing.Message = message;
+        existing.ObservedGeneration = observedGeneration;
+        return changed;
+    }
+
+    public static bool IsTrue(IEnumerable<V1Condition>? conditions, string type) =>
+        conditions?.FirstOrDefault(c => c.Type == type)?.Status == True;
+}

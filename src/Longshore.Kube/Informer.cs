@@ -1,0 +1,164 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Longshore.Kube;
+
+/// <summary>
+/// Keeps an <see cref="ObjectCache{T}"/> in step with the API server: list, then watch from the list's resourceVersion;
+/// re-watch from the last seen version when the server closes the stream; re-list (emitting the differences, so no
+/// update is lost) on 410 Gone; back off and retry when the server is unreachable.
+/// </summary>
+public sealed class Informer<T>(ResourceClient<T> client, ListOptions? options = null, ILogger? logger = null, TimeProvider? time = null)
+    where T : IKubernetesObject<V1ObjectMeta>
+{
+    private readonly ListOptions _options = options ?? new ListOptions();
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<Action<WatchEventType, T>> _handlers = [];
+
+    public ObjectCache<T> Cache { get; } = new();
+
+    /// <summary>Completes after the first successful list.</summary>
+    public Task Synced => _synced.Task;
+
+    /// <summary>How many times the informer listed (the first list included); a re-list follows 410 Gone.</summary>
+    public int Lists { get; private set; }
+
+    public string LastResourceVersion { get; private set; } = string.Empty;
+
+    /// <summary>Called for every add, update and delete the cache sees, on the informer's loop.</summary>
+    public void OnEvent(Action<WatchEventType, T> handler) => _handlers.Add(handler);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var failures = 0;
+        var needList = true;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (needList)
+                {
+                    await ListAsync(cancellationToken);
+                    needList = false;
+                }
+
+                Exception? streamError = null;
+                await foreach (var (type, item) in client.WatchAsync(LastResourceVersion, _options, e => streamError = e, cancellationToken))
+                {
+                    failures = 0;
+                    Apply(type, item);
+                }
+
+                if (streamError is not null)
+                {
+                    throw streamError;
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (IsGone(e))
+            {
+                _logger.LogInformation("{Kind} watch from {Version} is too old; listing again", typeof(T).Name, LastResourceVersion);
+                needList = true;
+            }
+            catch (Exception e)
+            {
+                failures++;
+                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 100 * Math.Pow(2, Math.Min(failures, 10))));
+                _logger.LogWarning("{Kind} list/watch failed ({Error}); retrying in {Delay}", typeof(T).Name, e.Message, delay);
+                try
+                {
+                    await Task.Delay(delay, _time, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task ListAsync(CancellationToken cancellationToken)
+    {
+        var list = await client.ListAsync(_options, cancellationToken);
+        Lists++;
+        var seen = new HashSet<ResourceKey>();
+        foreach (var item in list.Items)
+        {
+            seen.Add(ResourceKey.Of(item));
+            var existing = Cache.Get(ResourceKey.Of(item));
+            if (existing is null)
+            {
+                Apply(WatchEventType.Added, item);
+            }
+            else if (existing.Metadata.ResourceVersion != item.Metadata.ResourceVersion)
+            {
+                Apply(WatchEventType.Modified, item);
+            }
+        }
+
+        foreach (var key in Cache.Keys.Where(k => !seen.Contains(k)))
+        {
+            if (Cache.Remove(key, out var gone) && gone is not null)
+            {
+                Notify(WatchEventType.Deleted, gone);
+            }
+        }
+
+        LastResourceVersion = list.Metadata.ResourceVersion ?? string.Empty;
+        _synced.TrySetResult();
+    }
+
+    private void Apply(WatchEventType type, T item)
+    {
+        if (item.Metadata?.ResourceVersion is { } version)
+        {
+            LastResourceVersion = version;
+        }
+
+        switch (type)
+        {
+            case WatchEventType.Added or WatchEventType.Modified:
+                Cache.Set(item);
+                Notify(type, item);
+                break;
+            case WatchEventType.Deleted:
+                Cache.Remove(ResourceKey.Of(item), out _);
+                Notify(type, item);
+                break;
+            default:
+                // Bookmarks only move the resourceVersion.
+                break;
+        }
+    }
+
+    private void Notify(WatchEventType type, T item)
+    {
+        foreach (var handler in _handlers)
+        {
+            try
+            {
+                handler(type, item);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "{Kind} event handler failed", typeof(T).Name);
+            }
+        }
+    }
+
+    private static bool IsGone(Exception e) => e switch
+    {
+        HttpOperationException http => http.Response.StatusCode == HttpStatusCode.Gone,
+        KubernetesException kubernetes => kubernetes.Status?.Code == 410,
+        _ => e.InnerException is not null && IsGone(e.InnerException),
+    };
+}

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Longshore.Kube;
+
+/// <summary>Runs a reconciler over a work queue with N workers: errors requeue with back-off, results may ask to look again later.</summary>
+public sealed class ReconcilerHost(IReconciler reconciler, WorkQueue<ResourceKey> queue, int workers = 2, ILogger? logger = null)
+{
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+
+    public WorkQueue<ResourceKey> Queue => queue;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        ControllerMetrics.ObserveQueue(reconciler.Name, () => queue.Depth);
+        var tasks = Enumerable.Range(0, Math.Max(1, workers)).Select(_ => WorkAsync(cancellationToken)).ToList();
+        try
+        {
+            await Task.WhenAll(tasks);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task WorkAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var key = await queue.GetAsync(cancellationToken);
+            if (key == default)
+            {
+                return;
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            var outcome = "success";
+            try
+            {
+                var result = await reconciler.ReconcileAsync(key, cancellationToken);
+                queue.Forget(key);
+                if (result.RequeueAfter is { } after)
+                {
+                    outcome = "requeue";
+                    queue.AddAfter(key, after);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                outcome = "cancelled";
+            }
+            catch (Exception e)
+            {
+                outcome = "error";
+                var delay = queue.AddRateLimited(key);
+                _logger.LogWarning(e, "{Controller} failed to reconcile {Key}; retrying in {Delay}", reconciler.Name, key, delay);
+            }
+            finally
+            {
+                queue.Done(key);
+                var tags = new TagList { { "controller", reconciler.Name }, { "result", outcome } };
+                ControllerMetrics.Reconciles.Add(1, tags);
+                ControllerMetrics.Durations.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new TagList { { "controller", reconciler.Name } });
+            }
+        }
+    }
+}
