@@ -6,7 +6,7 @@ namespace Longshore.Kube;
 /// <summary>Adds and removes finalizers with a resourceVersion precondition (a stale view fails with 409 and is retried by the queue).</summary>
 public static class Finalizers
 {
-    public static async Task<T> AddAsync<T>(CustomResourceClient<T> client, T item, string finalizer, CancellationToken cancellationToken)
+    public static async Task<T> AddAsync<T>(CustomResourceClient<T> client, T item, string finalizer, CancellationToken cancellationToken = default)
         where T : IKubernetesObject<V1ObjectMeta>
     {
         var current = item.Metadata.Finalizers ?? [];
@@ -18,7 +18,7 @@ public static class Finalizers
         return await client.PatchAsync(item.Metadata.NamespaceProperty, item.Metadata.Name, new { metadata = new { resourceVersion = item.Metadata.ResourceVersion, finalizers = current.Append(finalizer).ToList() } }, cancellationToken);
     }
 
-    public static async Task<T> RemoveAsync<T>(CustomResourceClient<T> client, T item, string finalizer, CancellationToken cancellationToken)
+    public static async Task<T> RemoveAsync<T>(CustomResourceClient<T> client, T item, string finalizer, CancellationToken cancellationToken = default)
         where T : IKubernetesObject<V1ObjectMeta>
     {
         var current = item.Metadata.Finalizers ?? [];

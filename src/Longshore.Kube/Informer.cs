@@ -52,6 +52,14 @@ public sealed class Informer<T>(ResourceClient<T> client, ListOptions? options =
                 await foreach (var (type, item) in client.WatchAsync(LastResourceVersion, _options, e => streamError = e, cancellationToken))
                 {
                     failures = 0;
+                    if (type == WatchEventType.Error)
+                    {
+                        // An ERROR event carries a Status, almost always 410 Expired: the version left the watch window.
+                        _logger.LogInformation("{Kind} watch from {Version} expired; listing again", typeof(T).Name, LastResourceVersion);
+                        needList = true;
+                        break;
+                    }
+
                     Apply(type, item);
                 }
 

@@ -17,7 +17,7 @@ public static class StatusWriter
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            if (KubernetesJson.Serialize(current.Status) == KubernetesJson.Serialize(desired))
+            if (Json(current.Status) == Json(desired))
             {
                 return false;
             }
@@ -40,4 +40,6 @@ public static class StatusWriter
 
         throw new InvalidOperationException($"status of {current.Metadata.Name} kept conflicting");
     }
+
+    private static string Json(object? value) => value is null ? "null" : KubernetesJson.Serialize(value);
 }

@@ -87,7 +87,8 @@ public sealed class WorkQueue<TKey> : IDisposable
             var failures = _failures.GetValueOrDefault(key);
             _failures[key] = failures + 1;
             var backoff = TimeSpan.FromTicks((long)Math.Min(_maxDelay.Ticks, _baseDelay.Ticks * Math.Pow(2, Math.Min(failures, 40))));
-            delay = backoff > BucketDelay() ? backoff : BucketDelay();
+            var bucket = BucketDelay();
+            delay = backoff > bucket ? backoff : bucket;
         }
 
         AddAfter(key, delay);
