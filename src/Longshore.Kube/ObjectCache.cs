@@ -26,7 +26,18 @@ public sealed class ObjectCache<T>
         return _items.Values.Where(i => indexer(i).Contains(value, StringComparer.Ordinal)).ToList();
     }
 
-    internal void Set(T item) => _items[ResourceKey.Of(item)] = item;
+    /// <summary>Puts an object the caller just wrote, so its next read does not wait for the watch event.</summary>
+    public void Set(T item)
+    {
+        var key = ResourceKey.Of(item);
+        // Never replace a newer version the watch already delivered.
+        if (_items.TryGetValue(key, out var current) && long.TryParse(current.Metadata.ResourceVersion, out var have) && long.TryParse(item.Metadata.ResourceVersion, out var incoming) && incoming < have)
+        {
+            return;
+        }
+
+        _items[key] = item;
+    }
 
     internal bool Remove(ResourceKey key, out T? removed) => _items.TryRemove(key, out removed);
 

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FluentValidation;
+using k8s;
+using Longshore.Api;
+
+namespace Longshore.Operator;
+
+/// <summary>
+/// The validating admission webhook for the four kinds: runs the same rules the validators hold, so a bad object is
+/// refused at <c>kubectl apply</c> with every problem and its field path in one message.
+/// </summary>
+public static class AdmissionEndpoint
+{
+    public static async Task HandleAsync(HttpContext context)
+    {
+        JsonNode? review;
+        try
+        {
+            review = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsync("the body is not an AdmissionReview", context.RequestAborted);
+            return;
+        }
+
+        var request = review?["request"];
+        var uid = request?["uid"]?.GetValue<string>() ?? string.Empty;
+        var kind = request?["kind"]?["kind"]?.GetValue<string>();
+        var operation = request?["operation"]?.GetValue<string>();
+        var objectJson = request?["object"]?.ToJsonString();
+        var problems = operation == "DELETE" || objectJson is null ? [] : Validate(kind, objectJson);
+        var response = new JsonObject
+        {
+            ["uid"] = uid,
+            ["allowed"] = problems.Count == 0,
+        };
+        if (problems.Count > 0)
+        {
+            response["status"] = new JsonObject
+            {
+                ["code"] = 422,
+                ["reason"] = "Invalid",
+                ["message"] = $"{kind} is invalid: {string.Join("; ", problems)}",
+            };
+        }
+
+        var answer = new JsonObject { ["apiVersion"] = "admission.k8s.io/v1", ["kind"] = "AdmissionReview", ["response"] = response };
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(answer.ToJsonString(), context.RequestAborted);
+    }
+
+    /// <summary>Problems as "field: message"; empty when valid or when the kind is not Longshore's.</summary>
+    public static IReadOnlyList<string> Validate(string? kind, string objectJson)
+    {
+        try
+        {
+            return kind switch
+            {
+                V1Alpha1ImagePrePull.KindName => Run(new ImagePrePullValidator(), KubernetesJson.Deserialize<V1Alpha1ImagePrePull>(objectJson)),
+                V1Alpha1ImagePolicy.KindName => Run(new ImagePolicyValidator(), KubernetesJson.Deserialize<V1Alpha1ImagePolicy>(objectJson)),
+                V1Alpha1ImagePrune.KindName => Run(new ImagePruneValidator(), KubernetesJson.Deserialize<V1Alpha1ImagePrune>(objectJson)),
+                V1Alpha1NodeImage.KindName => Run(new NodeImageValidator(), KubernetesJson.Deserialize<V1Alpha1NodeImage>(objectJson)),
+                _ => [],
+            };
+        }
+        catch (JsonException e)
+        {
+            return [$"the object does not match the {kind} schema: {e.Message}"];
+        }
+    }
+
+    private static List<string> Run<T>(AbstractValidator<T> validator, T item) =>
+        validator.Validate(item).Errors.Select(e => $"{e.PropertyName}: {e.ErrorMessage}").ToList();
+}

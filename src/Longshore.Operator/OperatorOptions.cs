@@ -1,0 +1,38 @@
+namespace Longshore.Operator;
+
+/// <summary>How the operator runs: its namespace, ports, leader election, webhook certificate and registry access.</summary>
+public sealed record OperatorOptions
+{
+    /// <summary>Where the operator lives and keeps copies of pull secrets for the agents.</summary>
+    public string Namespace { get; init; } = "longshore-system";
+
+    /// <summary>Kubeconfig to use; null means in-cluster (service account), else $KUBECONFIG or ~/.kube/config.</summary>
+    public string? Kubeconfig { get; init; }
+
+    public bool LeaderElection { get; init; } = true;
+
+    public string LeaseName { get; init; } = "longshore-operator";
+
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
+
+    public string Identity { get; init; } = Environment.GetEnvironmentVariable("POD_NAME") ?? $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <summary>Plain HTTP: /metrics, /healthz, /readyz. 0 picks a free port.</summary>
+    public int MetricsPort { get; init; } = 8080;
+
+    /// <summary>HTTPS: the validating webhook. 0 picks a free port.</summary>
+    public int WebhookPort { get; init; } = 9443;
+
+    /// <summary>Folder with tls.crt and tls.key (a cert-manager Secret mounted); null generates a self-signed certificate.</summary>
+    public string? WebhookCertificateDirectory { get; init; }
+
+    /// <summary>Address to listen on; loopback for local runs and tests.</summary>
+    public string ListenAddress { get; init; } = "0.0.0.0";
+
+    public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
+
+    public int Workers { get; init; } = 4;
+
+    /// <summary>How long a resolved digest is trusted before the registry is asked again.</summary>
+    public TimeSpan ResolveInterval { get; init; } = TimeSpan.FromMinutes(5);
+}

@@ -1,0 +1,56 @@
+using k8s.Models;
+using Longshore.Api;
+using Longshore.Kube;
+using Longshore.Oci;
+
+namespace Longshore.Operator;
+
+/// <summary>Which nodes an ImagePrePull targets: selected by labels or by name, and not repelled by an untolerated taint.</summary>
+public static class TargetNodes
+{
+    public static IReadOnlyList<V1Node> Select(ImagePrePullSpec spec, IEnumerable<V1Node> nodes)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var names = new HashSet<string>(spec.NodeNames ?? [], StringComparer.Ordinal);
+        var bySelector = spec.NodeSelector is not null || names.Count == 0;
+        return nodes
+            .Where(n => names.Contains(n.Metadata.Name) || (bySelector && LabelSelectors.Matches(spec.NodeSelector, n.Metadata.Labels)))
+            .Where(n => Tolerated(n, spec.Tolerations))
+            .OrderBy(n => n.Metadata.Name, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>True when every NoSchedule/NoExecute taint of the node is tolerated.</summary>
+    public static bool Tolerated(V1Node node, IList<V1Toleration>? tolerations) =>
+        (node.Spec?.Taints ?? []).Where(t => t.Effect is "NoSchedule" or "NoExecute")
+            .All(taint => (tolerations ?? []).Any(toleration => Tolerates(toleration, taint)));
+
+    public static bool Tolerates(V1Toleration toleration, V1Taint taint)
+    {
+        if (!string.IsNullOrEmpty(toleration.Effect) && toleration.Effect != taint.Effect)
+        {
+            return false;
+        }
+
+        if (string.IsNullOrEmpty(toleration.Key))
+        {
+            return toleration.OperatorProperty == "Exists";
+        }
+
+        return toleration.Key == taint.Key && (toleration.OperatorProperty == "Exists" || (toleration.Value ?? string.Empty) == (taint.Value ?? string.Empty));
+    }
+
+    /// <summary>The node's platform from the well-known labels (or its node info), the spec's override winning.</summary>
+    public static Platform PlatformOf(V1Node node, string? overridePlatform)
+    {
+        if (overridePlatform is not null)
+        {
+            return Platform.Parse(overridePlatform);
+        }
+
+        var labels = node.Metadata.Labels ?? new Dictionary<string, string>();
+        var os = labels.TryGetValue("kubernetes.io/os", out var o) ? o : node.Status?.NodeInfo?.OperatingSystem ?? "linux";
+        var arch = labels.TryGetValue("kubernetes.io/arch", out var a) ? a : node.Status?.NodeInfo?.Architecture ?? "amd64";
+        return new Platform(os, arch, arch == "arm" ? "v7" : null);
+    }
+}
