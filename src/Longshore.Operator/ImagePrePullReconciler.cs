@@ -58,7 +58,8 @@ public sealed class ImagePrePullReconciler(
 
         var spec = prePull.Spec;
         var targets = TargetNodes.Select(spec, nodes.Items);
-        var status = new ImagePrePullStatus { ObservedGeneration = prePull.Metadata.Generation, Conditions = prePull.Status?.Conditions?.ToList() ?? [] };
+        logger.LogDebug("reconciling ImagePrePull {Key}: {Targets} of {Nodes} node(s) targeted", key, targets.Count, nodes.Count);
+        var status = new ImagePrePullStatus { ObservedGeneration = prePull.Metadata.Generation, Conditions = CopyConditions(prePull.Status?.Conditions) };
         var now = time.GetUtcNow();
 
         // Resolve every image for every platform among the targets.
@@ -84,6 +85,13 @@ public sealed class ImagePrePullReconciler(
             {
                 entry.Message = e.Message;
                 resolveErrors.Add($"{image}: {e.Message}");
+            }
+
+            var previous = prePull.Status?.Images?.FirstOrDefault(i => i.Image == image);
+            if (previous is not null && previous.Digest == entry.Digest && previous.Message == entry.Message)
+            {
+                // Unchanged resolutions keep their time, so a status write happens only when something changed.
+                entry.ResolvedAt = previous.ResolvedAt;
             }
 
             status.Images.Add(entry);
@@ -147,6 +155,7 @@ public sealed class ImagePrePullReconciler(
         status.Failures = failed.Take(MaxFailuresListed).ToList();
         var allReady = targets.Count > 0 && ready == targets.Count && resolveErrors.Count == 0;
         var wasReady = Conditions.IsTrue(prePull.Status?.Conditions, "Ready");
+        var wasDegraded = Conditions.IsTrue(prePull.Status?.Conditions, "Degraded");
         var generation = prePull.Metadata.Generation;
         Conditions.Set(
             status.Conditions,
@@ -175,7 +184,7 @@ public sealed class ImagePrePullReconciler(
                 await events.NormalAsync(prePull, "Ready", $"all {targets.Count} target node(s) have every image", cancellationToken);
             }
 
-            if (degraded && !Conditions.IsTrue(prePull.Status?.Conditions, "Degraded"))
+            if (degraded && !wasDegraded)
             {
                 await events.WarningAsync(prePull, resolveErrors.Count > 0 ? "ResolveFailed" : "PullFailed", status.Conditions.First(c => c.Type == "Degraded").Message, cancellationToken);
             }
@@ -312,6 +321,10 @@ public sealed class ImagePrePullReconciler(
             .ToHashSet(StringComparer.Ordinal);
         await secrets.CollectAsync(referenced, cancellationToken);
     }
+
+    // Objects in the informer's cache are shared: never change them in place.
+    private static List<V1Condition> CopyConditions(IList<V1Condition>? conditions) =>
+        (conditions ?? []).Select(c => new V1Condition { Type = c.Type, Status = c.Status, Reason = c.Reason, Message = c.Message, ObservedGeneration = c.ObservedGeneration, LastTransitionTime = c.LastTransitionTime }).ToList();
 
     private static WantedImage Clone(WantedImage image) => new()
     {

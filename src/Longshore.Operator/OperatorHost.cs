@@ -13,6 +13,7 @@ public static class OperatorHost
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o => o.IncludeScopes = false);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         var certificate = WebhookCertificate.Load(options);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

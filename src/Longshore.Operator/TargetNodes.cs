@@ -20,9 +20,24 @@ public static class TargetNodes
             .ToList();
     }
 
-    /// <summary>True when every NoSchedule/NoExecute taint of the node is tolerated.</summary>
+    /// <summary>
+    /// Taints the node lifecycle puts on nodes by condition. The agent is a DaemonSet, which tolerates these, and warming
+    /// a node that is still joining is the point of pre-pulling, so they never exclude a node.
+    /// </summary>
+    public static readonly IReadOnlySet<string> ConditionTaints = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+        "node.kubernetes.io/unschedulable",
+        "node.kubernetes.io/disk-pressure",
+        "node.kubernetes.io/memory-pressure",
+        "node.kubernetes.io/pid-pressure",
+        "node.kubernetes.io/network-unavailable",
+    };
+
+    /// <summary>True when every NoSchedule/NoExecute taint of the node (other than condition taints) is tolerated.</summary>
     public static bool Tolerated(V1Node node, IList<V1Toleration>? tolerations) =>
-        (node.Spec?.Taints ?? []).Where(t => t.Effect is "NoSchedule" or "NoExecute")
+        (node.Spec?.Taints ?? []).Where(t => t.Effect is "NoSchedule" or "NoExecute" && !ConditionTaints.Contains(t.Key))
             .All(taint => (tolerations ?? []).Any(toleration => Tolerates(toleration, taint)));
 
     public static bool Tolerates(V1Toleration toleration, V1Taint taint)
