@@ -1,7 +1,14 @@
 using Longshore.Bench;
 
-// Prints pull-speed figures for the layer store against skopeo on the same registry, image and machine.
-//   dotnet run -c Release --project bench/Longshore.Bench -- [--layers N] [--layer-mb M] [--runs R] [--cli PATH/longshore.dll]
-var options = PullBenchmarkOptions.Parse(args);
+// Prints benchmark figures (not timed tests).
+//   dotnet run -c Release --project bench/Longshore.Bench -- [pull] [--layers N] [--layer-mb M] [--runs R] [--cli PATH/longshore.dll]
+//   dotnet run -c Release --project bench/Longshore.Bench -- scale [--nodes N] [--images K]
+if (args.Length > 0 && args[0] == "scale")
+{
+    await new ScaleBenchmark(ScaleBenchmarkOptions.Parse(args[1..]), Console.Out).RunAsync(CancellationToken.None);
+    return 0;
+}
+
+var options = PullBenchmarkOptions.Parse(args.Length > 0 && args[0] == "pull" ? args[1..] : args);
 await new PullBenchmark(options, Console.Out).RunAsync(CancellationToken.None);
 return 0;
