@@ -138,10 +138,11 @@ public sealed class ImagePrePullReconciler(
         }
 
         var startable = targets.Where(n => !started.Contains(n)).Take(Math.Max(0, spec.Parallelism - inProgress)).ToList();
-        foreach (var node in started.Concat(startable))
-        {
-            await EnsureEntriesAsync(node, owner, spec, digests, pullSecret, cancellationToken);
-        }
+        // Node writes are independent: several at once keep fan-out to large fleets short.
+        await Parallel.ForEachAsync(
+            started.Concat(startable),
+            new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+            async (node, ct) => await EnsureEntriesAsync(node, owner, spec, digests, pullSecret, ct));
 
         pulling += startable.Count;
         var targetNames = targets.Select(n => n.Metadata.Name).ToHashSet(StringComparer.Ordinal);
@@ -236,7 +237,8 @@ public sealed class ImagePrePullReconciler(
     private async Task EnsureEntriesAsync(V1Node node, ImageOwner owner, ImagePrePullSpec spec, Dictionary<(string Image, string Platform), string> digests, SecretReference? pullSecret, CancellationToken cancellationToken)
     {
         var name = node.Metadata.Name;
-        var existing = nodeImages.Get(new ResourceKey(string.Empty, name)) ?? await nodeImageClient.GetAsync(null, name, cancellationToken);
+        // The cache is authoritative once synced: a NodeImage missing from it is created (a 409 retries with a fresh view).
+        var existing = nodeImages.Get(new ResourceKey(string.Empty, name));
         var platform = TargetNodes.PlatformOf(node, spec.Platform).ToString();
         var images = existing?.Spec.Images?.Select(Clone).ToList() ?? [];
         foreach (var image in images)

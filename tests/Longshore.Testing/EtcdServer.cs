@@ -16,7 +16,22 @@ public sealed class EtcdServer : IAsyncDisposable
 
     public Uri ClientUrl { get; }
 
+    /// <summary>Starts etcd; a start that fails (e.g. a port taken between choosing and binding it) is tried again on new ports.</summary>
     public static async Task<EtcdServer> StartAsync(CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(cancellationToken);
+            }
+            catch (Exception e) when (attempt < 3 && e is InvalidOperationException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    private static async Task<EtcdServer> StartOnceAsync(CancellationToken cancellationToken)
     {
         var executable = ComponentLocator.Require("etcd", "etcd-server");
         var directory = TempDirectory.Create("longshore-etcd");
