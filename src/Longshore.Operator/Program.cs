@@ -2,7 +2,7 @@ using System.Globalization;
 using Longshore.Operator;
 
 // longshore-operator [--kubeconfig PATH] [--namespace NS] [--metrics-port N] [--webhook-port N] [--webhook-cert-dir DIR]
-//                    [--listen-address IP] [--insecure-registry HOST]... [--no-leader-election]
+//                    [--listen-address IP] [--insecure-registry HOST]... [--no-leader-election] [--lease-duration SECONDS] [--identity NAME]
 var options = new OperatorOptions { Namespace = Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? "longshore-system" };
 var insecure = new List<string>();
 for (var i = 0; i < args.Length; i++)
@@ -17,6 +17,8 @@ for (var i = 0; i < args.Length; i++)
         "--webhook-cert-dir" => options with { WebhookCertificateDirectory = Next() },
         "--listen-address" => options with { ListenAddress = Next() },
         "--no-leader-election" => options with { LeaderElection = false },
+        "--lease-duration" => options with { LeaseDuration = TimeSpan.FromSeconds(int.Parse(Next(), CultureInfo.InvariantCulture)) },
+        "--identity" => options with { Identity = Next() },
         "--insecure-registry" => AddInsecure(options, Next()),
         _ => throw new ArgumentException($"unknown option {args[i]}"),
     };

@@ -193,6 +193,12 @@ public sealed class OperatorEndToEndTests(OperatorEnvironment environment) : ICl
         var events = await admin.CoreV1.ListNamespacedEventAsync("default", fieldSelector: "involvedObject.name=warm");
         events.Items.Select(e => e.Reason).Should().Contain(["PullFailed", "Ready"]);
 
+        // Nodes joining and leaving the selection are followed.
+        await admin.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = "worker-3", Labels = new Dictionary<string, string> { ["pool"] = "web" } } });
+        await Eventually(async () => (await nodeImages.GetAsync(null, "worker-3"))?.Spec.Images?.Count == 2 ? "wanted" : null, "a node that joins the pool gets the images");
+        await admin.CoreV1.PatchNodeAsync(new V1Patch("{\"metadata\":{\"labels\":{\"pool\":\"db\"}}}", V1Patch.PatchType.MergePatch), "worker-3");
+        await Eventually(async () => (await nodeImages.GetAsync(null, "worker-3"))?.Spec.Images is null or { Count: 0 } ? "dropped" : null, "a node that leaves the pool no longer wants them");
+
         // Bad objects are refused at admission with their field paths.
         var bad = scratch.Combine("bad.yaml");
         await File.WriteAllTextAsync(bad, "apiVersion: longshore.io/v1alpha1\nkind: ImagePrePull\nmetadata: {name: bad, namespace: default}\nspec:\n  images: [Not/Valid:ref, app:1, docker.io/library/app:1]\n");
@@ -202,6 +208,15 @@ public sealed class OperatorEndToEndTests(OperatorEnvironment environment) : ICl
         var badPrune = scratch.Combine("bad-prune.yaml");
         await File.WriteAllTextAsync(badPrune, "apiVersion: longshore.io/v1alpha1\nkind: ImagePrune\nmetadata: {name: bad}\nspec:\n  schedule: '0 25 * * *'\n");
         (await api.KubectlAsync(["apply", "-f", badPrune])).StandardError.Should().Contain("spec.schedule: hour field '25'");
+        var badPolicy = scratch.Combine("bad-policy.yaml");
+        await File.WriteAllTextAsync(badPolicy, "apiVersion: longshore.io/v1alpha1\nkind: ImagePolicy\nmetadata: {name: bad, namespace: default}\nspec:\n  images: [{repository: ghcr.io/org/app, semver: newest}]\n");
+        (await api.KubectlAsync(["apply", "-f", badPolicy])).StandardError.Should().Contain("spec.images[0].semver");
+        var badNode = scratch.Combine("bad-node.yaml");
+        await File.WriteAllTextAsync(badNode, "apiVersion: longshore.io/v1alpha1\nkind: NodeImage\nmetadata: {name: bad}\nspec:\n  images: [{reference: app, digest: 'sha256:nothex', owners: [{kind: ImagePrePull, namespace: default, name: x}]}]\n");
+        (await api.KubectlAsync(["apply", "-f", badNode])).StandardError.Should().Contain("spec.images[0].digest");
+        var goodPrune = scratch.Combine("prune.yaml");
+        await File.WriteAllTextAsync(goodPrune, "apiVersion: longshore.io/v1alpha1\nkind: ImagePrune\nmetadata: {name: nightly}\nspec:\n  schedule: '30 3 * * *'\n  timeZone: Europe/Berlin\n");
+        (await api.KubectlAsync(["apply", "-f", goodPrune])).EnsureSuccess();
         var goodPolicy = scratch.Combine("policy.yaml");
         await File.WriteAllTextAsync(goodPolicy, "apiVersion: longshore.io/v1alpha1\nkind: ImagePolicy\nmetadata: {name: ok, namespace: default}\nspec:\n  images: [{repository: ghcr.io/org/app, tag: v1}]\n");
         (await api.KubectlAsync(["apply", "-f", goodPolicy])).EnsureSuccess();
