@@ -1,0 +1,69 @@
+using Longshore.LayerStore;
+using Longshore.Oci;
+using Longshore.Registry;
+
+namespace Longshore.Runtime;
+
+/// <summary>The embedded layer store as a runtime, for nodes without CRI and for standalone use. Pins are store pins.</summary>
+public sealed class EmbeddedImageRuntime(ImageStore store, RegistryClientOptions registryOptions) : IImageRuntime
+{
+    public const string PinOwner = "longshore-agent";
+
+    public Task<RuntimeInfo> InfoAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult(new RuntimeInfo("embedded", typeof(ImageStore).Assembly.GetName().Version?.ToString() ?? "0", PinningSupported: true));
+
+    public Task<IReadOnlyList<RuntimeImage>> ListImagesAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<RuntimeImage>>(store.List().GroupBy(r => r.ImageId).Select(g => ToImage(store.Inspect(g.Key.ToString()))).ToList());
+
+    public Task<RuntimeImage?> ImageStatusAsync(string reference, CancellationToken cancellationToken = default) =>
+        Task.FromResult(store.FindImageId(reference) is { } id ? ToImage(store.Inspect(id.ToString())) : null);
+
+    public async Task<string> PullAsync(string reference, RegistryCredential? credential, CancellationToken cancellationToken = default)
+    {
+        using var registry = new RegistryClient(registryOptions with { Credentials = host => credential ?? registryOptions.Credentials(host) });
+        try
+        {
+            var result = await store.PullAsync(ImageReference.Parse(reference), registry, cancellationToken: cancellationToken);
+            return result.ImageId.ToString();
+        }
+        catch (RegistryException e)
+        {
+            throw new RuntimeException($"pull {reference} failed: {e.Message}", e);
+        }
+    }
+
+    public Task RemoveAsync(string reference, CancellationToken cancellationToken = default)
+    {
+        store.Remove(reference, new RemoveOptions(Force: true));
+        return Task.CompletedTask;
+    }
+
+    public Task PinAsync(string reference, bool pinned, CancellationToken cancellationToken = default)
+    {
+        var id = store.FindImageId(reference) ?? throw new RuntimeException($"cannot pin {reference}: the store does not have it");
+        if (pinned)
+        {
+            store.Pin(id, PinOwner);
+        }
+        else
+        {
+            store.Unpin(id, PinOwner);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlySet<string>> InUseImageIdsAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlySet<string>>(store.List().Where(r => r.InUse).Select(r => r.ImageId.ToString()).ToHashSet(StringComparer.Ordinal));
+
+    public Task<ImageFilesystemUsage?> FilesystemUsageAsync(CancellationToken cancellationToken = default)
+    {
+        var drive = new DriveInfo(store.Root);
+        return Task.FromResult<ImageFilesystemUsage?>(new ImageFilesystemUsage(store.GetDiskUsage().TotalBytes, drive.TotalSize));
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private static RuntimeImage ToImage(ImageDetails details) =>
+        new(details.Id, details.RepoTags, details.RepoDigests, details.Size, details.PinnedBy.Count > 0);
+}

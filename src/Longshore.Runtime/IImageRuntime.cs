@@ -1,0 +1,27 @@
+using Longshore.Oci;
+
+namespace Longshore.Runtime;
+
+/// <summary>What the agent needs from a node's image runtime, whichever it is.</summary>
+public interface IImageRuntime : IAsyncDisposable
+{
+    Task<RuntimeInfo> InfoAsync(CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<RuntimeImage>> ListImagesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The image a reference (tag, digest or ID) names, or null when the runtime does not have it.</summary>
+    Task<RuntimeImage?> ImageStatusAsync(string reference, CancellationToken cancellationToken = default);
+
+    /// <summary>Pulls and returns the image's ID. Throws <see cref="RuntimeException"/> with the runtime's reason on failure.</summary>
+    Task<string> PullAsync(string reference, RegistryCredential? credential, CancellationToken cancellationToken = default);
+
+    Task RemoveAsync(string reference, CancellationToken cancellationToken = default);
+
+    /// <summary>Pins (or unpins) an image against garbage collection; <see cref="NotSupportedException"/> where the runtime cannot.</summary>
+    Task PinAsync(string reference, bool pinned, CancellationToken cancellationToken = default);
+
+    /// <summary>IDs of images that containers (running or exited) use.</summary>
+    Task<IReadOnlySet<string>> InUseImageIdsAsync(CancellationToken cancellationToken = default);
+
+    Task<ImageFilesystemUsage?> FilesystemUsageAsync(CancellationToken cancellationToken = default);
+}

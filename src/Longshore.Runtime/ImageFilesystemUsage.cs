@@ -1,0 +1,4 @@
+namespace Longshore.Runtime;
+
+/// <summary>How full the runtime's image filesystem is.</summary>
+public sealed record ImageFilesystemUsage(long UsedBytes, long? CapacityBytes);
