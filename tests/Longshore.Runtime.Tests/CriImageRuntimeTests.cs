@@ -1,0 +1,80 @@
+using Longshore.Oci;
+using Longshore.Testing;
+
+namespace Longshore.Runtime.Tests;
+
+/// <summary>The CRI backend against a real containerd pulling from a real registry.</summary>
+public sealed class CriImageRuntimeTests(RuntimeFixture fixture) : IClassFixture<RuntimeFixture>
+{
+    [Fact]
+    public async Task Pulls_lists_pins_and_removes_through_cri()
+    {
+        var image = new TestImageBuilder().WithRandomLayer(200_000, 5).WithFile("etc/cri", "1").Build();
+        await Skopeo.PublishAsync(image, fixture.Registry, "cri/app:1");
+        var reference = fixture.Registry.Reference("cri/app:1");
+        await using var runtime = new CriImageRuntime(fixture.Containerd.SocketPath);
+
+        var info = await runtime.InfoAsync();
+        info.Name.Should().Be("containerd");
+        info.PinningSupported.Should().BeTrue();
+
+        var id = await runtime.PullAsync(reference, null);
+        id.Should().Be(image.ConfigDigest.ToString());
+        var status = await runtime.ImageStatusAsync(reference);
+        status!.RepoDigests.Should().Contain($"{fixture.Registry.Reference("cri/app")}@{image.ManifestDigest}");
+        (await runtime.ListImagesAsync()).Should().Contain(i => i.Id == id);
+        (await fixture.Containerd.CtrAsync(["images", "ls", "-q"])).EnsureSuccess().StandardOutput.Should().Contain(reference);
+
+        await runtime.PinAsync(reference, pinned: true);
+        (await runtime.ImageStatusAsync(reference))!.Pinned.Should().BeTrue();
+        var labels = (await fixture.Containerd.CtrAsync(["images", "ls"])).EnsureSuccess().StandardOutput;
+        labels.Split('\n').Single(l => l.StartsWith(reference + " ", StringComparison.Ordinal)).Should().Contain("io.cri-containerd.pinned=pinned");
+        await runtime.PinAsync(reference, pinned: false);
+        (await runtime.ImageStatusAsync(reference))!.Pinned.Should().BeFalse();
+
+        // containerd refreshes used bytes on its own schedule; the filesystem and its capacity are known at once.
+        (await runtime.FilesystemUsageAsync())!.CapacityBytes.Should().BeGreaterThan(0);
+        (await runtime.InUseImageIdsAsync()).Should().BeEmpty();
+
+        await runtime.RemoveAsync(reference);
+        (await runtime.ImageStatusAsync(reference)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task A_missing_image_fails_with_the_runtime_reason()
+    {
+        await using var runtime = new CriImageRuntime(fixture.Containerd.SocketPath);
+        var act = () => runtime.PullAsync(fixture.Registry.Reference("cri/none:missing"), null);
+        (await act.Should().ThrowAsync<RuntimeException>()).WithMessage("*not found*");
+    }
+
+    [Fact]
+    public void Socket_detection_prefers_the_configured_path_then_known_ones()
+    {
+        CriSockets.Detect(null, p => p == "/run/crio/crio.sock").Should().Be("/run/crio/crio.sock");
+        CriSockets.Detect(null, _ => false).Should().BeNull();
+        CriSockets.Detect("unix:///tmp/x.sock", p => p == "/tmp/x.sock").Should().Be("/tmp/x.sock");
+        var act = () => CriSockets.Detect("/nope.sock", _ => false);
+        act.Should().Throw<RuntimeException>().WithMessage("*/nope.sock does not exist*");
+    }
+
+    [Fact]
+    public async Task Embedded_runtime_pulls_and_pins_in_the_layer_store()
+    {
+        var image = new TestImageBuilder().WithFile("etc/embedded", "1").Build();
+        await Skopeo.PublishAsync(image, fixture.Registry, "cri/embedded:1");
+        using var folder = TempDirectory.Create("longshore-embedded");
+        using var store = LayerStore.ImageStore.Open(folder.Combine("store"));
+        await using var runtime = new EmbeddedImageRuntime(store, new Registry.RegistryClientOptions());
+        var reference = fixture.Registry.Reference("cri/embedded:1");
+
+        (await runtime.PullAsync(reference, null)).Should().Be(image.ConfigDigest.ToString());
+        await runtime.PinAsync(reference, true);
+        (await runtime.ImageStatusAsync(reference))!.Pinned.Should().BeTrue();
+        var act = () => store.Remove(reference);
+        act.Should().Throw<LayerStore.ImageConflictException>();
+        await runtime.PinAsync(reference, false);
+        await runtime.RemoveAsync(reference);
+        (await runtime.ImageStatusAsync(reference)).Should().BeNull();
+    }
+}
