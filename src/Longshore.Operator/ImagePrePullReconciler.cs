@@ -200,7 +200,7 @@ public sealed class ImagePrePullReconciler(
     private static (string Phase, List<FailedNode> Failures) NodeState(V1Alpha1NodeImage nodeImage, V1Node node, ImagePrePullSpec spec, Dictionary<(string Image, string Platform), string> digests)
     {
         var platform = TargetNodes.PlatformOf(node, spec.Platform).ToString();
-        var reported = (nodeImage.Status?.Images ?? []).ToDictionary(i => i.Reference, StringComparer.Ordinal);
+        var reported = (nodeImage.Status?.Images ?? []).GroupBy(i => i.Reference, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var failures = new List<FailedNode>();
         var present = 0;
         foreach (var image in spec.Images)

@@ -1,0 +1,40 @@
+using k8s;
+using Longshore.Api;
+using Longshore.Kube;
+using Longshore.Runtime;
+
+namespace Longshore.Agent;
+
+/// <summary>Watches only this node's NodeImage (field selector on its name) and reconciles it through the runtime.</summary>
+public sealed class AgentService(IKubernetes client, AgentOptions options, IImageRuntime runtime, TimeProvider time, ILoggerFactory loggers) : BackgroundService
+{
+    private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool Ready => _synced.Task.IsCompletedSuccessfully;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var nodeImages = new CustomResourceClient<V1Alpha1NodeImage>(client);
+        var informer = new Informer<V1Alpha1NodeImage>(nodeImages, new ListOptions(FieldSelector: $"metadata.name={options.NodeName}"), loggers.CreateLogger("informer.nodeimage"), time);
+        using var queue = new WorkQueue<ResourceKey>(time);
+        var key = new ResourceKey(string.Empty, options.NodeName);
+        informer.OnEvent((_, _) => queue.Add(key));
+        var watching = informer.RunAsync(stoppingToken);
+        await informer.Synced.WaitAsync(stoppingToken);
+        _synced.TrySetResult();
+        queue.Add(key);
+        using var reconciler = new NodeImageReconciler(
+            options,
+            informer.Cache,
+            nodeImages,
+            client,
+            runtime,
+            new EventRecorder(client, "longshore-agent", loggers.CreateLogger<EventRecorder>(), time),
+            () => queue.Add(key),
+            time,
+            loggers.CreateLogger<NodeImageReconciler>());
+        await new ReconcilerHost(reconciler, queue, workers: 1, loggers.CreateLogger<ReconcilerHost>()).RunAsync(stoppingToken);
+        queue.ShutDown();
+        await watching;
+    }
+}

@@ -1,0 +1,301 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using k8s;
+using k8s.Models;
+using Longshore.Api;
+using Longshore.Kube;
+using Longshore.Oci;
+using Longshore.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace Longshore.Agent;
+
+/// <summary>
+/// Makes one node's NodeImage true: pulls wanted images that are missing (a bounded number at once, each attempt
+/// limited by pullTimeout, retried with back-off up to backoffLimit), pins and unpins as asked, notices images removed
+/// behind its back on every resync, and reports phase, digest and size per image plus an inventory in status.
+/// Pulls run in the background so status shows Pulling while they last.
+/// </summary>
+public sealed class NodeImageReconciler(
+    AgentOptions options,
+    ObjectCache<V1Alpha1NodeImage> nodeImages,
+    CustomResourceClient<V1Alpha1NodeImage> client,
+    IKubernetes kubernetes,
+    IImageRuntime runtime,
+    EventRecorder events,
+    Action requeue,
+    TimeProvider time,
+    ILogger<NodeImageReconciler> logger) : IReconciler, IDisposable
+{
+    private readonly ConcurrentDictionary<string, PullState> _pulls = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _slots = new(Math.Max(1, options.MaxConcurrentPulls));
+    private HashSet<string>? _pinnedByUs;
+    private DateTimeOffset _lastWrite = DateTimeOffset.MinValue;
+
+    public string Name => "nodeimage";
+
+    public async Task<ReconcileResult> ReconcileAsync(ResourceKey key, CancellationToken cancellationToken)
+    {
+        var nodeImage = nodeImages.Get(key);
+        if (nodeImage is null)
+        {
+            return ReconcileResult.After(options.ResyncInterval);
+        }
+
+        var now = time.GetUtcNow();
+        var info = await runtime.InfoAsync(cancellationToken);
+        // Several owners may want one reference (with or without credentials, before or after resolution): one status
+        // entry per reference, pulled with the entry that carries credentials if any does.
+        var wanted = (nodeImage.Spec.Images ?? [])
+            .GroupBy(i => i.Reference, StringComparer.Ordinal)
+            .Select(g => Merge(g.ToList()))
+            .ToList();
+        var previous = (nodeImage.Status?.Images ?? []).GroupBy(i => i.Reference, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        _pinnedByUs ??= previous.Values.Where(p => p.Pinned).Select(p => p.Reference).ToHashSet(StringComparer.Ordinal);
+        var entries = new List<NodeImageEntryStatus>();
+        var present = 0;
+        var pinned = 0;
+        foreach (var image in wanted)
+        {
+            var entry = new NodeImageEntryStatus { Reference = image.Reference };
+            // A change of digest or credentials starts the attempts over.
+            var state = _pulls.GetOrAdd($"{image.Reference}|{image.Digest}|{image.PullSecretRef?.Namespace}/{image.PullSecretRef?.Name}", _ => new PullState());
+            var found = await runtime.ImageStatusAsync(image.Reference, cancellationToken);
+            if (found is not null)
+            {
+                state.Reset();
+                entry.Phase = "Present";
+                entry.Digest = DigestOf(found, image.Reference) ?? image.Digest;
+                entry.Size = found.Size;
+                present++;
+                if (image.Pin && info.PinningSupported)
+                {
+                    if (!found.Pinned)
+                    {
+                        await runtime.PinAsync(image.Reference, true, cancellationToken);
+                    }
+
+                    _pinnedByUs.Add(image.Reference);
+                    entry.Pinned = true;
+                    pinned++;
+                }
+                else if (!image.Pin && _pinnedByUs.Remove(image.Reference) && found.Pinned)
+                {
+                    await runtime.PinAsync(image.Reference, false, cancellationToken);
+                }
+
+                if (image.Pin && !info.PinningSupported)
+                {
+                    entry.Message = $"{info.Name} cannot pin images against garbage collection";
+                }
+            }
+            else
+            {
+                if (previous.TryGetValue(image.Reference, out var before) && before.Phase == "Present")
+                {
+                    logger.LogWarning("{Image} was removed from the runtime behind the agent's back; pulling it again", image.Reference);
+                }
+
+                (entry.Phase, entry.Message) = Advance(image, state, now);
+                entry.Attempts = state.Failures;
+            }
+
+            entry.LastTransitionTime = previous.TryGetValue(image.Reference, out var last) && last.Phase == entry.Phase ? last.LastTransitionTime : now.UtcDateTime;
+            if (entry.Phase == "Failed" && last?.Phase != "Failed")
+            {
+                await events.WarningAsync(nodeImage, "PullFailed", $"{image.Reference}: {entry.Message}", cancellationToken);
+            }
+
+            entries.Add(entry);
+        }
+
+        // Images no longer wanted lose the pin this agent gave them; the images themselves stay (pruning is separate).
+        var wantedNames = wanted.Select(w => w.Reference).ToHashSet(StringComparer.Ordinal);
+        foreach (var reference in _pinnedByUs.Where(r => !wantedNames.Contains(r)).ToList())
+        {
+            if (await runtime.ImageStatusAsync(reference, cancellationToken) is { Pinned: true })
+            {
+                await runtime.PinAsync(reference, false, cancellationToken);
+            }
+
+            _pinnedByUs.Remove(reference);
+        }
+
+        foreach (var stale in _pulls.Keys.Where(k => !wantedNames.Contains(k.Split('|')[0])).ToList())
+        {
+            _pulls.TryRemove(stale, out _);
+        }
+
+        AgentMetrics.Observe(wanted.Count, present, pinned);
+        var status = new NodeImageStatus
+        {
+            ObservedGeneration = nodeImage.Metadata.Generation,
+            Images = entries,
+            Inventory = await InventoryAsync(cancellationToken),
+            Runtime = new Api.RuntimeInfo { Name = info.Name, Version = info.Version, PinningSupported = info.PinningSupported },
+            HeartbeatTime = nodeImage.Status?.HeartbeatTime,
+            Conditions = (nodeImage.Status?.Conditions ?? []).Select(c => new V1Condition { Type = c.Type, Status = c.Status, Reason = c.Reason, Message = c.Message, ObservedGeneration = c.ObservedGeneration, LastTransitionTime = c.LastTransitionTime }).ToList(),
+        };
+        var failed = entries.Count(e => e.Phase == "Failed");
+        Conditions.Set(
+            status.Conditions,
+            "Ready",
+            present == wanted.Count,
+            present == wanted.Count ? "AllPresent" : failed > 0 ? "PullFailed" : "Pulling",
+            $"{present}/{wanted.Count} wanted images present",
+            nodeImage.Metadata.Generation,
+            now);
+        var changed = KubernetesJson.Serialize(status) != KubernetesJson.Serialize(nodeImage.Status ?? new NodeImageStatus());
+        if (changed || now - _lastWrite >= options.HeartbeatInterval)
+        {
+            status.HeartbeatTime = now.UtcDateTime;
+            await StatusWriter.WriteAsync(client, nodeImage, status, cancellationToken);
+            _lastWrite = now;
+        }
+
+        return ReconcileResult.After(options.ResyncInterval);
+    }
+
+    public void Dispose() => _slots.Dispose();
+
+    private static WantedImage Merge(List<WantedImage> entries)
+    {
+        var chosen = entries.FirstOrDefault(e => e.PullSecretRef is not null) ?? entries[0];
+        return new WantedImage
+        {
+            Reference = chosen.Reference,
+            Digest = chosen.Digest ?? entries.Select(e => e.Digest).FirstOrDefault(d => d is not null),
+            Pin = entries.Any(e => e.Pin),
+            PullSecretRef = chosen.PullSecretRef,
+            Owners = entries.SelectMany(e => e.Owners).ToList(),
+            Platform = chosen.Platform,
+            PullTimeout = chosen.PullTimeout,
+            BackoffLimit = entries.Max(e => e.BackoffLimit ?? 3),
+        };
+    }
+
+    /// <summary>Decides the phase of a missing image and starts a pull when one is due.</summary>
+    private (string Phase, string? Message) Advance(WantedImage image, PullState state, DateTimeOffset now)
+    {
+        if (state.Running is { IsCompleted: false })
+        {
+            return ("Pulling", null);
+        }
+
+        var limit = image.BackoffLimit ?? 3;
+        if (state.Failures > limit)
+        {
+            return ("Failed", state.LastError);
+        }
+
+        if (now < state.NextAttempt)
+        {
+            return ("Pending", state.LastError is null ? null : $"retrying after: {state.LastError}");
+        }
+
+        state.Running = PullAsync(image, state);
+        return ("Pulling", null);
+    }
+
+    private async Task PullAsync(WantedImage image, PullState state)
+    {
+        await _slots.WaitAsync();
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var timeout = image.PullTimeout is { } text && GoDuration.TryParse(text, out var parsed, out _) ? parsed : TimeSpan.FromMinutes(10);
+            using var limit = new CancellationTokenSource(timeout);
+            var credential = await CredentialAsync(image, limit.Token);
+            try
+            {
+                await runtime.PullAsync(image.Reference, credential, limit.Token);
+            }
+            catch (OperationCanceledException) when (limit.IsCancellationRequested)
+            {
+                throw new RuntimeException($"pull did not finish within pullTimeout {timeout}");
+            }
+
+            AgentMetrics.Pulls.Add(1, new KeyValuePair<string, object?>("result", "success"));
+            if (await runtime.ImageStatusAsync(image.Reference) is { } pulled)
+            {
+                AgentMetrics.BytesPulled.Add(pulled.Size);
+            }
+
+            logger.LogInformation("pulled {Image}", image.Reference);
+        }
+        catch (Exception e)
+        {
+            AgentMetrics.Pulls.Add(1, new KeyValuePair<string, object?>("result", "failure"));
+            state.Failures++;
+            state.LastError = e is RuntimeException or k8s.Autorest.HttpOperationException or OciFormatException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            // Exponential back-off between attempts: 1 s, 2 s, 4 s … capped at 5 minutes.
+            state.NextAttempt = time.GetUtcNow() + TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, state.Failures - 1)));
+            logger.LogWarning("pull of {Image} failed (attempt {Attempt}): {Error}", image.Reference, state.Failures, state.LastError);
+        }
+        finally
+        {
+            AgentMetrics.PullDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            _slots.Release();
+            requeue();
+        }
+    }
+
+    /// <summary>The registry credentials of the image's pull secret (a copy in the operator's namespace). Never logged.</summary>
+    private async Task<RegistryCredential?> CredentialAsync(WantedImage image, CancellationToken cancellationToken)
+    {
+        if (image.PullSecretRef is not { } reference)
+        {
+            return null;
+        }
+
+        var secret = await kubernetes.CoreV1.ReadNamespacedSecretAsync(reference.Name, reference.Namespace, cancellationToken: cancellationToken);
+        var data = secret.Data ?? new Dictionary<string, byte[]>();
+        var json = data.TryGetValue(".dockerconfigjson", out var config) ? config : data.TryGetValue(".dockercfg", out var legacy) ? legacy : null;
+        return json is null ? null : DockerConfig.Parse(Encoding.UTF8.GetString(json)).Find(ImageReference.Parse(image.Reference).Domain);
+    }
+
+    private async Task<ImageInventory> InventoryAsync(CancellationToken cancellationToken)
+    {
+        var images = await runtime.ListImagesAsync(cancellationToken);
+        var inUse = await runtime.InUseImageIdsAsync(cancellationToken);
+        var usage = await runtime.FilesystemUsageAsync(cancellationToken);
+        return new ImageInventory
+        {
+            ImageCount = images.Count,
+            Bytes = images.Sum(i => i.Size),
+            DanglingCount = images.Count(i => i.RepoTags.Count == 0),
+            ReclaimableBytes = images.Where(i => !i.Pinned && !inUse.Contains(i.Id)).Sum(i => i.Size),
+            ImageFsUsedBytes = usage?.UsedBytes,
+            ImageFsCapacityBytes = usage?.CapacityBytes,
+        };
+    }
+
+    private static string? DigestOf(RuntimeImage image, string reference)
+    {
+        var repository = ImageReference.Parse(reference).Repository;
+        return image.RepoDigests
+            .Select(d => d.Split('@'))
+            .Where(p => p.Length == 2 && ImageReference.TryParse(p[0], out var r) && r!.Repository == repository)
+            .Select(p => p[1])
+            .FirstOrDefault();
+    }
+
+    private sealed class PullState
+    {
+        public Task? Running { get; set; }
+
+        public int Failures { get; set; }
+
+        public string? LastError { get; set; }
+
+        public DateTimeOffset NextAttempt { get; set; } = DateTimeOffset.MinValue;
+
+        public void Reset()
+        {
+            Failures = 0;
+            LastError = null;
+            NextAttempt = DateTimeOffset.MinValue;
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using System.Text;
+using k8s;
+using k8s.Models;
+using Longshore.Agent;
+using Longshore.Api;
+using Longshore.Kube;
+using Longshore.Operator;
+using Longshore.Runtime;
+using Longshore.Testing;
+
+namespace Longshore.E2E;
+
+/// <summary>kubectl apply → operator → NodeImage → agent → containerd → status back, on real parts only.</summary>
+public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
+{
+    private const string NodeName = "e2e-node";
+
+    private static async Task<T> Eventually<T>(Func<Task<T?>> probe, string what, int seconds = 90)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            if (await probe() is { } value)
+            {
+                return value;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out waiting until {what}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public async Task Images_land_in_containerd_pinned_recover_fail_clearly_and_unpin_on_delete()
+    {
+        var api = cluster.Api;
+        using var admin = api.CreateClient();
+        await admin.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = NodeName, Labels = new Dictionary<string, string> { ["e2e"] = "yes" } } });
+        var web = new TestImageBuilder().WithRandomLayer(300_000, 61).WithFile("srv/web", "1").Build();
+        var worker = new TestImageBuilder().WithRandomLayer(300_000, 62).WithFile("srv/worker", "1").Build();
+        var secret = new TestImageBuilder().WithFile("srv/secret", "1").Build();
+        await Skopeo.PublishAsync(web, cluster.Registry, "e2e/web:1");
+        await Skopeo.PublishAsync(worker, cluster.Registry, "e2e/worker:1");
+        await Skopeo.PublishAsync(secret, cluster.PrivateRegistry, "e2e/secret:1");
+        var webRef = cluster.Registry.Reference("e2e/web:1");
+        var workerRef = cluster.Registry.Reference("e2e/worker:1");
+        var missingRef = cluster.Registry.Reference("e2e/missing:1");
+        var secretRef = cluster.PrivateRegistry.Reference("e2e/secret:1");
+
+        using var operatorClient = api.CreateClient(api.Identities["operator"]);
+        using var agentClient = api.CreateClient(api.Identities["agent"]);
+        var operatorOptions = new OperatorOptions { Namespace = "longshore-system", ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), WebhookPort = FreePort.Next(), LeaderElection = false };
+        await using var operatorApp = OperatorHost.Build(operatorOptions, operatorClient);
+        await operatorApp.StartAsync();
+        await using var runtime = new CriImageRuntime(cluster.Containerd.SocketPath);
+        var agentOptions = new AgentOptions { NodeName = NodeName, Namespace = "longshore-system", ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), ResyncInterval = TimeSpan.FromSeconds(1) };
+        await using var agentApp = AgentHost.Build(agentOptions, agentClient, runtime);
+        await agentApp.StartAsync();
+
+        using var scratch = TempDirectory.Create("longshore-e2e");
+        async Task Apply(string name, string yaml)
+        {
+            var path = scratch.Combine(name + ".yaml");
+            await File.WriteAllTextAsync(path, yaml);
+            (await api.KubectlAsync(["apply", "-f", path])).EnsureSuccess();
+        }
+
+        // 1. Two images reach containerd, pinned, and the ImagePrePull turns Ready with their digests.
+        await Apply("warm", $"apiVersion: longshore.io/v1alpha1\nkind: ImagePrePull\nmetadata: {{name: warm, namespace: default}}\nspec:\n  images: [\"{webRef}\", \"{workerRef}\"]\n  nodeSelector: {{matchLabels: {{e2e: 'yes'}}}}\n");
+        (await api.KubectlAsync(["wait", "--for=condition=Ready", "imageprepull/warm", "-n", "default", "--timeout=120s"])).EnsureSuccess();
+        foreach (var reference in new[] { webRef, workerRef })
+        {
+            var image = await runtime.ImageStatusAsync(reference);
+            image.Should().NotBeNull();
+            image!.Pinned.Should().BeTrue();
+        }
+
+        var ctrImages = (await cluster.Containerd.CtrAsync(["images", "ls"])).EnsureSuccess().StandardOutput;
+        ctrImages.Split('\n').Single(l => l.StartsWith(webRef + " ", StringComparison.Ordinal)).Should().Contain("io.cri-containerd.pinned=pinned");
+        var prePulls = new CustomResourceClient<V1Alpha1ImagePrePull>(admin);
+        var warm = (await prePulls.GetAsync("default", "warm"))!;
+        warm.Status!.Images!.Select(i => i.Platforms!.Single().Digest).Should().Equal(web.ManifestDigest.ToString(), worker.ManifestDigest.ToString());
+        var nodeImages = new CustomResourceClient<V1Alpha1NodeImage>(admin);
+        var node = (await nodeImages.GetAsync(null, NodeName))!;
+        node.Status!.Runtime!.Name.Should().Be("containerd");
+        node.Status.Images!.Should().OnlyContain(i => i.Phase == "Present" && i.Pinned);
+        node.Status.Inventory!.ImageCount.Should().BeGreaterThanOrEqualTo(2);
+
+        // 2. Removed behind the agent's back (as kubelet GC or crictl rmi would), the image comes back.
+        (await cluster.Containerd.CtrAsync(["images", "rm", webRef])).EnsureSuccess();
+        await Eventually(async () => await runtime.ImageStatusAsync(webRef) is { Pinned: true } ? "back" : null, "the agent pulls the removed image again");
+        await Eventually(async () => (await prePulls.GetAsync("default", "warm")) is { Status.ReadyNodes: 1 } ? "ready" : null, "the status recovers");
+
+        // 3. A missing image and a private image without credentials fail with clear reasons.
+        await Apply("broken", $"apiVersion: longshore.io/v1alpha1\nkind: ImagePrePull\nmetadata: {{name: broken, namespace: default}}\nspec:\n  images: [\"{missingRef}\", \"{secretRef}\"]\n  nodeSelector: {{matchLabels: {{e2e: 'yes'}}}}\n  backoffLimit: 1\n");
+        var broken = await Eventually(
+            async () => (await prePulls.GetAsync("default", "broken")) is { Status.FailedNodes: 1 } p ? p : null,
+            "the broken ImagePrePull reports the failed node");
+        Conditions.IsTrue(broken.Status!.Conditions, "Degraded").Should().BeTrue();
+        var failures = await Eventually(
+            async () => (await nodeImages.GetAsync(null, NodeName))?.Status?.Images is { } images && images.Count(i => i.Phase == "Failed") == 2 ? images : null,
+            "both broken images end Failed in NodeImage status");
+        failures.Single(i => i.Reference == missingRef).Message.Should().Contain("not found");
+        failures.Single(i => i.Reference == secretRef).Message.Should().Contain("401");
+        var events = await admin.CoreV1.ListNamespacedEventAsync("default", fieldSelector: "involvedObject.name=broken");
+        events.Items.Should().Contain(e => e.Type == "Warning");
+
+        // ... and with credentials (a Secret the object references) the private image is pulled.
+        var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{AuthRegistryFixture.Username}:{AuthRegistryFixture.Password}"));
+        await admin.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret
+            {
+                Metadata = new V1ObjectMeta { Name = "private-registry" },
+                Type = "kubernetes.io/dockerconfigjson",
+                Data = new Dictionary<string, byte[]> { [".dockerconfigjson"] = Encoding.UTF8.GetBytes($"{{\"auths\":{{\"{cluster.PrivateRegistry.Host}\":{{\"auth\":\"{auth}\"}}}}}}") },
+            },
+            "default");
+        await Apply("private", $"apiVersion: longshore.io/v1alpha1\nkind: ImagePrePull\nmetadata: {{name: private, namespace: default}}\nspec:\n  images: [\"{secretRef}\"]\n  nodeSelector: {{matchLabels: {{e2e: 'yes'}}}}\n  imagePullSecrets: [{{name: private-registry}}]\n");
+        (await api.KubectlAsync(["wait", "--for=condition=Ready", "imageprepull/private", "-n", "default", "--timeout=120s"])).EnsureSuccess();
+        (await runtime.ImageStatusAsync(secretRef)).Should().NotBeNull();
+
+        // 4. Deleting the ImagePrePull unpins its images (they stay: pruning is separate) and the NodeImage stops wanting them.
+        (await api.KubectlAsync(["delete", "imageprepull", "warm", "-n", "default", "--timeout=60s"])).EnsureSuccess();
+        await Eventually(async () => (await nodeImages.GetAsync(null, NodeName))?.Spec.Images?.Any(i => i.Reference == webRef) == false ? "gone" : null, "the NodeImage no longer wants the images");
+        await Eventually(async () => await runtime.ImageStatusAsync(webRef) is { Pinned: false } ? "unpinned" : null, "the agent unpins the images");
+        (await runtime.ImageStatusAsync(workerRef)).Should().NotBeNull("deleting an ImagePrePull does not remove images");
+
+        // The agent may write status only.
+        var agentNodeImages = new CustomResourceClient<V1Alpha1NodeImage>(agentClient);
+        var specWrite = () => agentNodeImages.PatchAsync(null, NodeName, new { spec = new { images = Array.Empty<object>() } });
+        (await specWrite.Should().ThrowAsync<k8s.Autorest.HttpOperationException>()).Which.Response.StatusCode.Should().Be(System.Net.HttpStatusCode.Forbidden);
+
+        await agentApp.StopAsync();
+        await operatorApp.StopAsync();
+    }
+}
