@@ -4,7 +4,7 @@ DOTNET ?= dotnet
 CONFIGURATION ?= Release
 RESULTS := artifacts/test-results
 
-.PHONY: help deps kube-apiserver build test run bench fmt lint clean manifests
+.PHONY: help deps kube-apiserver build test run demo bench fmt lint clean manifests
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -21,7 +21,10 @@ test: deps kube-apiserver ## run every test, unit and integration, against real 
 kube-apiserver: ## build kube-apiserver v1.20.2 from Debian's source package (cached in ~/.cache/longshore)
 	@bash hack/build-kube-apiserver.sh >/dev/null
 
-run: deps ## local demo on real parts (see README)
+run: deps ## the whole of Longshore locally on real parts until Ctrl+C (or the operator against $$KUBECONFIG)
+	@bash hack/run.sh
+
+demo: deps ## the image engine alone: a throwaway registry, a sample image pushed, pulled with the CLI and listed
 	@bash hack/demo.sh
 
 bench: deps ## print benchmark figures (pull speed against skopeo)

@@ -9,7 +9,23 @@ namespace Longshore.Testing;
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
+    // Components must not outlive the process that started them, even when it exits without disposing them.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ServiceProcess, bool> Live = new();
     private readonly Process _process;
+
+    static ServiceProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (var service in Live.Keys)
+        {
+            try
+            {
+                service._process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+    };
     private readonly StringBuilder _output = new();
 
     private ServiceProcess(Process process, string name)
@@ -67,6 +83,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        Live[service] = true;
         return service;
     }
 
@@ -103,6 +120,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public async Task StopAsync()
     {
+        Live.TryRemove(this, out _);
         if (!_process.HasExited)
         {
             try
