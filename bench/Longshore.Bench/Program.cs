@@ -3,6 +3,13 @@ using Longshore.Bench;
 // Prints benchmark figures (not timed tests).
 //   dotnet run -c Release --project bench/Longshore.Bench -- [pull] [--layers N] [--layer-mb M] [--runs R] [--cli PATH/longshore.dll]
 //   dotnet run -c Release --project bench/Longshore.Bench -- scale [--nodes N] [--images K]
+//   dotnet run -c Release --project bench/Longshore.Bench -- agent
+if (args.Length > 0 && args[0] == "agent")
+{
+    await new AgentBenchmark(layers: 8, layerMegabytes: 64, Console.Out).RunAsync(CancellationToken.None);
+    return 0;
+}
+
 if (args.Length > 0 && args[0] == "scale")
 {
     await new ScaleBenchmark(ScaleBenchmarkOptions.Parse(args[1..]), Console.Out).RunAsync(CancellationToken.None);

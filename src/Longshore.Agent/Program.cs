@@ -3,8 +3,11 @@ using Longshore.Agent;
 
 // longshore-agent [--node NAME] [--kubeconfig PATH] [--namespace NS] [--runtime-socket PATH | --embedded-store DIR]
 //                 [--metrics-port N] [--listen-address IP] [--insecure-registry HOST]...
+// longshore-agent --standalone --manifests DIR [--runtime-socket PATH | --embedded-store DIR]
 var options = new AgentOptions();
 var insecure = new List<string>();
+string? manifests = null;
+var standalone = false;
 for (var i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -18,6 +21,8 @@ for (var i = 0; i < args.Length; i++)
         "--metrics-port" => options with { MetricsPort = int.Parse(Next(), CultureInfo.InvariantCulture) },
         "--listen-address" => options with { ListenAddress = Next() },
         "--insecure-registry" => AddInsecure(options, Next()),
+        "--standalone" => Standalone(options),
+        "--manifests" => Manifests(options, Next()),
         _ => throw new ArgumentException($"unknown option {args[i]}"),
     };
 }
@@ -28,4 +33,32 @@ AgentOptions AddInsecure(AgentOptions current, string host)
     return current with { InsecureRegistries = insecure.ToList() };
 }
 
+if (standalone)
+{
+    // No cluster: apply the ImagePrePulls in a folder to this machine's runtime until interrupted.
+    using var stop = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        stop.Cancel();
+    };
+    var folder = manifests ?? throw new ArgumentException("--standalone needs --manifests DIR");
+    await using var runtime = AgentHost.CreateRuntime(options);
+    using var loggers = LoggerFactory.Create(b => b.AddJsonConsole());
+    await new StandaloneAgent(folder, runtime, options.ResyncInterval, loggers.CreateLogger<StandaloneAgent>()).RunAsync(stop.Token);
+    return;
+}
+
 await AgentHost.Build(options).RunAsync();
+
+AgentOptions Standalone(AgentOptions current)
+{
+    standalone = true;
+    return current;
+}
+
+AgentOptions Manifests(AgentOptions current, string folder)
+{
+    manifests = Directory.Exists(folder) ? folder : throw new ArgumentException($"--manifests: folder {folder} does not exist");
+    return current;
+}

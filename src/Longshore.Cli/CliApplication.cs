@@ -33,6 +33,7 @@ public static class CliApplication
         root.Add(OtherCommands.Logout(globals, environment));
         root.Add(OtherCommands.Fsck(globals, environment));
         root.Add(ManifestsCommand.Build(environment));
+        root.Add(AgentCommand.Build(globals, environment));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -8,6 +8,7 @@ public sealed class ErrorTests
     [InlineData(new[] { "image", "ls", "--filter", "colour=red" }, "invalid filter 'colour'")]
     [InlineData(new[] { "image", "prune", "--filter", "until=someday" }, "invalid until value 'someday'")]
     [InlineData(new[] { "image", "pull", "app", "--insecure-registry", "http://x" }, "--insecure-registry")]
+    [InlineData(new[] { "agent", "--standalone", "--manifests", "/no/such/folder" }, "folder /no/such/folder does not exist")]
     public async Task Bad_input_gets_one_clear_line(string[] args, string message)
     {
         using var cli = new CliRun();

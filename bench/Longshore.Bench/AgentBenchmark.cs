@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Globalization;
+using k8s;
+using k8s.Models;
+using Longshore.Api;
+using Longshore.Kube;
+using Longshore.Operator;
+using Longshore.Runtime;
+using Longshore.Testing;
+
+namespace Longshore.Bench;
+
+/// <summary>
+/// Pre-pulling a large multi-layer image through the agent (CRI, real containerd) beside <c>ctr images pull</c> of the
+/// same image on the same containerd; the agent's idle and peak RSS (a separate process); apply → Ready time.
+/// </summary>
+public sealed class AgentBenchmark(int layers, int layerMegabytes, TextWriter output)
+{
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await using var api = await KubeApiServer.StartAsync(cancellationToken);
+        await using var registry = await RegistryServer.StartAsync(cancellationToken: cancellationToken);
+        await using var containerd = await ContainerdServer.StartAsync([registry.Host], cancellationToken);
+        var builder = new TestImageBuilder();
+        for (var i = 0; i < layers; i++)
+        {
+            builder = builder.WithRandomLayer(layerMegabytes * 1024 * 1024, 2000 + i);
+        }
+
+        var image = builder.Build();
+        await Skopeo.PublishAsync(image, registry, "bench/big:1", cancellationToken);
+        var reference = registry.Reference("bench/big:1");
+        output.WriteLine($"published {reference}: {layers} layers, {image.TotalSize / 1e6:F0} MB compressed");
+
+        async Task Forget()
+        {
+            await containerd.CtrAsync(["images", "rm", "--sync", reference, $"{registry.Reference("bench/big")}@{image.ManifestDigest}", image.ConfigDigest.ToString()], cancellationToken);
+        }
+
+        var ctr = Stopwatch.StartNew();
+        (await containerd.CtrAsync(["images", "pull", "--plain-http", reference], cancellationToken)).EnsureSuccess();
+        var ctrSeconds = ctr.Elapsed.TotalSeconds;
+        await Forget();
+
+        await using (var runtime = new CriImageRuntime(containerd.SocketPath))
+        {
+            var cri = Stopwatch.StartNew();
+            await runtime.PullAsync(reference, null, cancellationToken);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CRI PullImage directly                  {cri.Elapsed.TotalSeconds:F2} s"));
+            await runtime.RemoveAsync(reference, cancellationToken);
+        }
+
+        await Forget();
+        await api.InstallCrdsAsync(KubeApiServer.RepositoryFile("config/crd/bases"), cancellationToken);
+        using var admin = api.CreateClient();
+        await admin.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "longshore-system" } }, cancellationToken: cancellationToken);
+        await admin.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = "bench-node", Labels = new Dictionary<string, string> { ["bench"] = "yes" } } }, cancellationToken: cancellationToken);
+        var operatorOptions = new OperatorOptions { Namespace = "longshore-system", ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), WebhookPort = FreePort.Next(), LeaderElection = false };
+        await using var operatorApp = OperatorHost.Build(operatorOptions, api.CreateClient());
+        await operatorApp.StartAsync(cancellationToken);
+
+        var agentDll = Path.Combine(AppContext.BaseDirectory, "longshore-agent.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { agentDll, "--kubeconfig", api.KubeconfigPath, "--node", "bench-node", "--runtime-socket", containerd.SocketPath, "--listen-address", "127.0.0.1", "--metrics-port", FreePort.Next().ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var agent = Process.Start(start)!;
+        _ = agent.StandardOutput.ReadToEndAsync(cancellationToken);
+        _ = agent.StandardError.ReadToEndAsync(cancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(8), cancellationToken);
+        agent.Refresh();
+        var idle = agent.WorkingSet64;
+        long peak = idle;
+        var prePulls = new CustomResourceClient<V1Alpha1ImagePrePull>(admin);
+        var applied = Stopwatch.StartNew();
+        await prePulls.CreateAsync(new V1Alpha1ImagePrePull
+        {
+            Metadata = new V1ObjectMeta { Name = "big", NamespaceProperty = "default" },
+            Spec = new ImagePrePullSpec { Images = [reference], NodeSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["bench"] = "yes" } } },
+        }, cancellationToken);
+        while (!Conditions.IsTrue((await prePulls.GetAsync("default", "big", cancellationToken))?.Status?.Conditions, "Ready"))
+        {
+            agent.Refresh();
+            peak = Math.Max(peak, agent.WorkingSet64);
+            await Task.Delay(20, cancellationToken);
+        }
+
+        var readySeconds = applied.Elapsed.TotalSeconds;
+        agent.Kill(entireProcessTree: true);
+        await operatorApp.StopAsync(cancellationToken);
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ctr images pull (baseline)              {ctrSeconds:F2} s"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ImagePrePull apply → Ready via agent    {readySeconds:F2} s"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio agent/ctr                         {readySeconds / ctrSeconds:F2} (target ≤ 1.10)"));
+        output.WriteLine($"agent RSS idle / peak during the pull    {idle / 1048576} MiB / {peak / 1048576} MiB");
+    }
+}
