@@ -90,6 +90,13 @@ public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture
         node.Status.Images!.Should().OnlyContain(i => i.Phase == "Present" && i.Pinned);
         node.Status.Inventory!.ImageCount.Should().BeGreaterThanOrEqualTo(2);
 
+        using (var http = new HttpClient())
+        {
+            var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{agentOptions.MetricsPort}/metrics"));
+            metrics.Should().Contain("longshore_agent_pulls_total").And.Contain("longshore_agent_images_pinned");
+            (await http.GetStringAsync(new Uri($"http://127.0.0.1:{agentOptions.MetricsPort}/readyz"))).Should().Be("ok");
+        }
+
         // 2. Removed behind the agent's back (as kubelet GC or crictl rmi would), the image comes back.
         (await cluster.Containerd.CtrAsync(["images", "rm", webRef])).EnsureSuccess();
         await Eventually(async () => await runtime.ImageStatusAsync(webRef) is { Pinned: true } ? "back" : null, "the agent pulls the removed image again");
