@@ -31,7 +31,12 @@ public static class AdmissionEndpoint
         var kind = request?["kind"]?["kind"]?.GetValue<string>();
         var operation = request?["operation"]?.GetValue<string>();
         var objectJson = request?["object"]?.ToJsonString();
-        var problems = operation == "DELETE" || objectJson is null ? [] : Validate(kind, objectJson);
+        var problems = operation == "DELETE" || objectJson is null ? [] : Validate(kind, objectJson).ToList();
+        if (request is not null && context.RequestServices.GetService<NodeStatusGuard>() is { } guard
+            && await guard.CheckAsync(request, context.RequestAborted) is { } refusal)
+        {
+            problems.Add(refusal);
+        }
         var response = new JsonObject
         {
             ["uid"] = uid,

@@ -26,6 +26,7 @@ public static class OperatorHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(client ?? new Kubernetes(LoadConfiguration(options)));
         builder.Services.AddSingleton<ImageResolver>();
+        builder.Services.AddSingleton<NodeStatusGuard>();
         builder.Services.AddSingleton<ControllerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ControllerService>());
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics

@@ -31,6 +31,9 @@ public sealed record OperatorOptions
 
     public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
 
+    /// <summary>The agents' service account: its NodeImage status writes are checked against the node its pod runs on.</summary>
+    public string AgentServiceAccount { get; init; } = "longshore-agent";
+
     public int Workers { get; init; } = 4;
 
     /// <summary>How long a resolved digest is trusted before the registry is asked again.</summary>
