@@ -42,11 +42,6 @@ public sealed class AgentBenchmark(int layers, int layerMegabytes, TextWriter ou
         var ctrUnlimited = ctr.Elapsed.TotalSeconds;
         await Forget();
 
-        // CRI pulls with containerd's max_concurrent_downloads (3 by default); ctr alone downloads every layer at once.
-        ctr.Restart();
-        (await containerd.CtrAsync(["images", "pull", "--plain-http", "--max-concurrent-downloads", "3", reference], cancellationToken)).EnsureSuccess();
-        var ctrSeconds = ctr.Elapsed.TotalSeconds;
-        await Forget();
 
         await using (var runtime = new CriImageRuntime(containerd.SocketPath))
         {
@@ -80,26 +75,69 @@ public sealed class AgentBenchmark(int layers, int layerMegabytes, TextWriter ou
         var idle = agent.WorkingSet64;
         long peak = idle;
         var prePulls = new CustomResourceClient<V1Alpha1ImagePrePull>(admin);
-        var applied = Stopwatch.StartNew();
+
+        // A small pre-pull first, so the figure is the agent's steady state rather than its first-call warm-up.
+        var small = new TestImageBuilder().WithFile("warm", "up").Build();
+        await Skopeo.PublishAsync(small, registry, "bench/small:1", cancellationToken);
         await prePulls.CreateAsync(new V1Alpha1ImagePrePull
         {
-            Metadata = new V1ObjectMeta { Name = "big", NamespaceProperty = "default" },
-            Spec = new ImagePrePullSpec { Images = [reference], NodeSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["bench"] = "yes" } } },
+            Metadata = new V1ObjectMeta { Name = "warmup", NamespaceProperty = "default" },
+            Spec = new ImagePrePullSpec { Images = [registry.Reference("bench/small:1")], NodeSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["bench"] = "yes" } } },
         }, cancellationToken);
-        while (!Conditions.IsTrue((await prePulls.GetAsync("default", "big", cancellationToken))?.Status?.Conditions, "Ready"))
+        var warmup = Stopwatch.StartNew();
+        while (!Conditions.IsTrue((await prePulls.GetAsync("default", "warmup", cancellationToken))?.Status?.Conditions, "Ready"))
         {
-            agent.Refresh();
-            peak = Math.Max(peak, agent.WorkingSet64);
             await Task.Delay(20, cancellationToken);
         }
 
-        var readySeconds = applied.Elapsed.TotalSeconds;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up pre-pull of a small image       {warmup.Elapsed.TotalSeconds:F2} s"));
+
+        // Alternate the two contenders and flush dirty pages in between: on a small machine the writeback of one
+        // 566 MB pull otherwise lands on whoever runs next.
+        var nodeImages = new CustomResourceClient<V1Alpha1NodeImage>(admin);
+        var ctrRuns = new List<double>();
+        var agentRuns = new List<double>();
+        for (var round = 0; round < 3; round++)
+        {
+            await ProcessRunner.RunAsync("sync", [], cancellationToken: cancellationToken);
+            var timer = Stopwatch.StartNew();
+            (await containerd.CtrAsync(["images", "pull", "--plain-http", "--max-concurrent-downloads", "3", reference], cancellationToken)).EnsureSuccess();
+            ctrRuns.Add(timer.Elapsed.TotalSeconds);
+            await Forget();
+            await ProcessRunner.RunAsync("sync", [], cancellationToken: cancellationToken);
+
+            var name = $"big-{round}";
+            timer.Restart();
+            await prePulls.CreateAsync(new V1Alpha1ImagePrePull
+            {
+                Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" },
+                Spec = new ImagePrePullSpec { Images = [reference], NodeSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["bench"] = "yes" } } },
+            }, cancellationToken);
+            while (!Conditions.IsTrue((await prePulls.GetAsync("default", name, cancellationToken))?.Status?.Conditions, "Ready"))
+            {
+                agent.Refresh();
+                peak = Math.Max(peak, agent.WorkingSet64);
+                await Task.Delay(20, cancellationToken);
+            }
+
+            agentRuns.Add(timer.Elapsed.TotalSeconds);
+            await prePulls.DeleteAsync("default", name, cancellationToken);
+            while ((await nodeImages.GetAsync(null, "bench-node", cancellationToken))?.Spec.Images?.Any(i => i.Reference == reference) == true)
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+
+            await Forget();
+        }
+
+        var ctrSeconds = ctrRuns.Order().ElementAt(1);
+        var readySeconds = agentRuns.Order().ElementAt(1);
         agent.Kill(entireProcessTree: true);
         await operatorApp.StopAsync(cancellationToken);
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ctr images pull, all layers at once     {ctrUnlimited:F2} s"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ctr images pull, 3 at once (as CRI)     {ctrSeconds:F2} s (baseline)"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ImagePrePull apply → Ready via agent    {readySeconds:F2} s"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ctr images pull, 3 at once (as CRI)     median {ctrSeconds:F2} s of {string.Join(", ", ctrRuns.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))} (baseline)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ImagePrePull apply → Ready via agent    median {readySeconds:F2} s of {string.Join(", ", agentRuns.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio agent/ctr (same concurrency)      {readySeconds / ctrSeconds:F2} (target ≤ 1.10)"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio agent/ctr (ctr unlimited)         {readySeconds / ctrUnlimited:F2}"));
         output.WriteLine($"agent RSS idle / peak during the pull    {idle / 1048576} MiB / {peak / 1048576} MiB");
