@@ -50,6 +50,6 @@ public static class ProcessRunner
             throw new TimeoutException($"'{commandLine}' did not finish within {timeout ?? TimeSpan.FromMinutes(5)}: {await stderr}");
         }
 
-        return new ProcessResult(commandLine, process.ExitCode, await stdout, await stderr);
+        return new ProcessResult(process.ExitCode, await stdout, await stderr) { CommandLine = commandLine };
     }
 }
