@@ -41,15 +41,30 @@ public static class ProcessRunner
         try
         {
             await process.WaitForExitAsync(limit.Token);
+            // A background child that inherited the pipes keeps them open after the parent exits: bound that wait too.
+            await Task.WhenAll(stdout, stderr).WaitAsync(limit.Token);
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(CancellationToken.None);
             cancellationToken.ThrowIfCancellationRequested();
-            throw new TimeoutException($"'{commandLine}' did not finish within {timeout ?? TimeSpan.FromMinutes(5)}: {await stderr}");
+            throw new TimeoutException($"'{commandLine}' did not finish within {timeout ?? TimeSpan.FromMinutes(5)}: {await SoFarAsync(stderr)}");
         }
 
-        return new ProcessResult(commandLine, process.ExitCode, await stdout, await stderr);
+        return new ProcessResult(process.ExitCode, await stdout, await stderr) { CommandLine = commandLine };
+    }
+
+    // Output read so far; gives up quickly when an orphaned child still holds the pipe.
+    private static async Task<string> SoFarAsync(Task<string> output)
+    {
+        try
+        {
+            return await output.WaitAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (TimeoutException)
+        {
+            return "(output still open)";
+        }
     }
 }
