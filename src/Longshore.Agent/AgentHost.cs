@@ -20,7 +20,7 @@ public static class AgentHost
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Parse(options.ListenAddress), options.MetricsPort));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(client ?? new Kubernetes(Configuration(options)));
+        builder.Services.AddSingleton(client ?? new Kubernetes(KubeConfiguration.Load(options.Kubeconfig)));
         builder.Services.AddSingleton(runtime ?? CreateRuntime(options));
         builder.Services.AddSingleton<AgentService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AgentService>());
@@ -44,9 +44,4 @@ public static class AgentHost
             ?? throw new RuntimeException($"no CRI socket found (tried {string.Join(", ", CriSockets.Known)}); pass --runtime-socket or --embedded-store");
         return new CriImageRuntime(socket);
     }
-
-    private static KubernetesClientConfiguration Configuration(AgentOptions options) =>
-        options.Kubeconfig is { } path ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path)
-        : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig()
-        : KubernetesClientConfiguration.BuildConfigFromConfigFile(Environment.GetEnvironmentVariable("KUBECONFIG"));
 }

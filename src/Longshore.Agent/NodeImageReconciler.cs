@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text;
 using k8s;
 using k8s.Models;
 using Longshore.Api;
@@ -135,7 +134,7 @@ public sealed class NodeImageReconciler(
             Inventory = await InventoryAsync(cancellationToken),
             Runtime = new Api.RuntimeInfo { Name = info.Name, Version = info.Version, PinningSupported = info.PinningSupported },
             HeartbeatTime = nodeImage.Status?.HeartbeatTime,
-            Conditions = (nodeImage.Status?.Conditions ?? []).Select(c => new V1Condition { Type = c.Type, Status = c.Status, Reason = c.Reason, Message = c.Message, ObservedGeneration = c.ObservedGeneration, LastTransitionTime = c.LastTransitionTime }).ToList(),
+            Conditions = Conditions.Copy(nodeImage.Status?.Conditions),
         };
         var failed = entries.Count(e => e.Phase == "Failed");
         Conditions.Set(
@@ -250,9 +249,7 @@ public sealed class NodeImageReconciler(
         }
 
         var secret = await kubernetes.CoreV1.ReadNamespacedSecretAsync(reference.Name, reference.Namespace, cancellationToken: cancellationToken);
-        var data = secret.Data ?? new Dictionary<string, byte[]>();
-        var json = data.TryGetValue(".dockerconfigjson", out var config) ? config : data.TryGetValue(".dockercfg", out var legacy) ? legacy : null;
-        return json is null ? null : DockerConfig.Parse(Encoding.UTF8.GetString(json)).Find(ImageReference.Parse(image.Reference).Domain);
+        return PullSecrets.Parse(secret)?.Find(ImageReference.Parse(image.Reference).Domain);
     }
 
     private async Task<ImageInventory> InventoryAsync(CancellationToken cancellationToken)

@@ -132,9 +132,11 @@ public sealed partial class ImageStore
             transaction.Commit();
             return new LoadResult(lines, images.Select(i => i.Manifest.Manifest!.Config.Digest).Distinct().ToList());
         }
-        finally
+        catch
         {
+            // A successful commit removed the lease in its own transaction; only a failure leaves it to release.
             ReleaseLease(lease);
+            throw;
         }
     }
 

@@ -102,9 +102,11 @@ public sealed partial class ImageStore
             var distinct = manifest.Layers.Select(l => l.Digest).Distinct().Count();
             return new PullResult(reference, manifest.Config.Digest, resolved.RepoDigest, config.Platform, downloaded, distinct - downloaded, bytes, isNew);
         }
-        finally
+        catch
         {
+            // A successful commit removed the lease in its own transaction; only a failure leaves it to release.
             ReleaseLease(lease);
+            throw;
         }
     }
 

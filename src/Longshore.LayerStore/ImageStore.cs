@@ -61,7 +61,7 @@ public sealed partial class ImageStore : IDisposable
     public void Dispose()
     {
         // Connections are pooled per connection string; release this store's files so the folder can be removed.
-        SqliteConnection.ClearAllPools();
+        _database.ClearPool();
     }
 
     /// <summary>Removes leases and ingest files of dead processes and blob files that no metadata or live pull refers to.</summary>
@@ -166,10 +166,6 @@ public sealed partial class ImageStore : IDisposable
             {
                 id = StoreDatabase.Scalar(connection, "SELECT image_id FROM repo_digests WHERE repository = $r AND digest = $d LIMIT 1", transaction, ("$r", reference.Repository), ("$d", digest.ToString())) as string
                     ?? StoreDatabase.Scalar(connection, "SELECT id FROM images WHERE manifest_digest = $d LIMIT 1", transaction, ("$d", digest.ToString())) as string;
-            }
-            else if (!IdPattern().IsMatch(image))
-            {
-                id = StoreDatabase.Scalar(connection, "SELECT image_id FROM tags WHERE repository = $r AND tag = $t", transaction, ("$r", reference.Repository), ("$t", reference.Tag ?? ImageReference.DefaultTag)) as string;
             }
             else
             {

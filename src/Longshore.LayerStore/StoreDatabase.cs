@@ -24,6 +24,13 @@ internal sealed class StoreDatabase(string path)
         return connection;
     }
 
+    /// <summary>Closes this database's pooled connections (other stores in the process keep theirs).</summary>
+    public void ClearPool()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+
     public void Migrate()
     {
         using var connection = Open();

@@ -59,7 +59,7 @@ public sealed class ImagePrePullReconciler(
         var spec = prePull.Spec;
         var targets = TargetNodes.Select(spec, nodes.Items);
         logger.LogDebug("reconciling ImagePrePull {Key}: {Targets} of {Nodes} node(s) targeted", key, targets.Count, nodes.Count);
-        var status = new ImagePrePullStatus { ObservedGeneration = prePull.Metadata.Generation, Conditions = CopyConditions(prePull.Status?.Conditions) };
+        var status = new ImagePrePullStatus { ObservedGeneration = prePull.Metadata.Generation, Conditions = Conditions.Copy(prePull.Status?.Conditions) };
         var now = time.GetUtcNow();
 
         // Resolve every image for every platform among the targets.
@@ -323,10 +323,6 @@ public sealed class ImagePrePullReconciler(
             .ToHashSet(StringComparer.Ordinal);
         await secrets.CollectAsync(referenced, cancellationToken);
     }
-
-    // Objects in the informer's cache are shared: never change them in place.
-    private static List<V1Condition> CopyConditions(IList<V1Condition>? conditions) =>
-        (conditions ?? []).Select(c => new V1Condition { Type = c.Type, Status = c.Status, Reason = c.Reason, Message = c.Message, ObservedGeneration = c.ObservedGeneration, LastTransitionTime = c.LastTransitionTime }).ToList();
 
     private static WantedImage Clone(WantedImage image) => new()
     {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using System.Text;
 using k8s;
 using k8s.Models;
+using Longshore.Kube;
 using Longshore.Oci;
 using Longshore.Registry;
 
@@ -11,10 +11,9 @@ namespace Longshore.Operator;
 /// Resolves image references to the manifest digest of each platform, with the credentials of the pull secrets an
 /// object names. Answers are cached for the resolve interval; secrets are read per call and never logged.
 /// </summary>
-public sealed class ImageResolver(IKubernetes client, OperatorOptions options, TimeProvider time) : IDisposable
+public sealed class ImageResolver(IKubernetes client, OperatorOptions options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, (ResolvedImage Image, DateTimeOffset At)> _cache = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, RegistryClient> _clients = new(StringComparer.Ordinal);
 
     public async Task<ResolvedImage> ResolveAsync(ImageReference reference, Platform platform, string @namespace, IList<V1LocalObjectReference>? secrets, CancellationToken cancellationToken)
     {
@@ -26,21 +25,13 @@ public sealed class ImageResolver(IKubernetes client, OperatorOptions options, T
         }
 
         var credentials = await CredentialsAsync(@namespace, secrets, cancellationToken);
-        var registry = _clients.GetOrAdd(
-            $"{@namespace}|{secretNames}|{credentials.GetHashCode()}",
-            _ => new RegistryClient(new RegistryClientOptions { InsecureRegistries = options.InsecureRegistries, Credentials = credentials.Find, MaxRetries = 2 }));
+        // Answers are cached above, so a client per resolution is rare; it never outlives the credentials it carries.
+        using var registry = new RegistryClient(new RegistryClientOptions { InsecureRegistries = options.InsecureRegistries, Credentials = credentials.Find, MaxRetries = 2 });
         var resolved = await registry.ResolvePlatformAsync(reference, platform, cancellationToken);
         _cache[key] = (resolved, time.GetUtcNow());
         return resolved;
     }
 
-    public void Dispose()
-    {
-        foreach (var registry in _clients.Values)
-        {
-            registry.Dispose();
-        }
-    }
 
     /// <summary>Merges the docker config JSON of every named secret (kubernetes.io/dockerconfigjson or .dockercfg).</summary>
     private async Task<DockerConfig> CredentialsAsync(string @namespace, IList<V1LocalObjectReference>? secrets, CancellationToken cancellationToken)
@@ -58,14 +49,8 @@ public sealed class ImageResolver(IKubernetes client, OperatorOptions options, T
                 throw new RegistryException($"pull secret {@namespace}/{reference.Name} does not exist");
             }
 
-            var data = secret.Data ?? new Dictionary<string, byte[]>();
-            var json = data.TryGetValue(".dockerconfigjson", out var config) ? config : data.TryGetValue(".dockercfg", out var legacy) ? legacy : null;
-            if (json is null)
-            {
-                throw new RegistryException($"pull secret {@namespace}/{reference.Name} has neither .dockerconfigjson nor .dockercfg");
-            }
-
-            var parsed = DockerConfig.Parse(Encoding.UTF8.GetString(json));
+            var parsed = PullSecrets.Parse(secret)
+                ?? throw new RegistryException($"pull secret {@namespace}/{reference.Name} has neither .dockerconfigjson nor .dockercfg");
             foreach (var registry in parsed.Registries)
             {
                 merged = merged.With(registry, parsed.Find(registry)!);

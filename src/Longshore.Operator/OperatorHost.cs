@@ -24,7 +24,7 @@ public static class OperatorHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(certificate);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(client ?? new Kubernetes(LoadConfiguration(options)));
+        builder.Services.AddSingleton(client ?? new Kubernetes(KubeConfiguration.Load(options.Kubeconfig)));
         builder.Services.AddSingleton<ImageResolver>();
         builder.Services.AddSingleton<NodeStatusGuard>();
         builder.Services.AddSingleton<ControllerService>();
@@ -39,17 +39,5 @@ public static class OperatorHost
         app.MapGet("/readyz", (ControllerService controllers) => controllers.Ready ? Results.Text("ok") : Results.Text("caches not synced", statusCode: 503));
         app.MapPost("/validate", AdmissionEndpoint.HandleAsync);
         return app;
-    }
-
-    private static KubernetesClientConfiguration LoadConfiguration(OperatorOptions options)
-    {
-        if (options.Kubeconfig is { } path)
-        {
-            return KubernetesClientConfiguration.BuildConfigFromConfigFile(path);
-        }
-
-        return KubernetesClientConfiguration.IsInCluster()
-            ? KubernetesClientConfiguration.InClusterConfig()
-            : KubernetesClientConfiguration.BuildConfigFromConfigFile(Environment.GetEnvironmentVariable("KUBECONFIG"));
     }
 }
