@@ -5,7 +5,10 @@ using Longshore.Runtime;
 
 namespace Longshore.Agent;
 
-/// <summary>Watches only this node's NodeImage (field selector on its name) and reconciles it through the runtime.</summary>
+/// <summary>
+/// Watches only this node's NodeImage (field selector on its name) and reconciles it through the runtime; reconciles
+/// again the moment the runtime removes an image (kubelet GC, <c>crictl rmi</c>), where the runtime says so.
+/// </summary>
 public sealed class AgentService(IKubernetes client, AgentOptions options, IImageRuntime runtime, TimeProvider time, ILoggerFactory loggers) : BackgroundService
 {
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -33,8 +36,10 @@ public sealed class AgentService(IKubernetes client, AgentOptions options, IImag
             () => queue.Add(key),
             time,
             loggers.CreateLogger<NodeImageReconciler>());
+        var removals = RemovalFeed.FollowAsync(runtime, () => queue.Add(key), options.ResyncInterval, time, loggers.CreateLogger<AgentService>(), stoppingToken);
         await new ReconcilerHost(reconciler, queue, workers: 1, loggers.CreateLogger<ReconcilerHost>()).RunAsync(stoppingToken);
         queue.ShutDown();
         await watching;
+        await removals;
     }
 }

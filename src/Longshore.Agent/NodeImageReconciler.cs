@@ -12,8 +12,9 @@ namespace Longshore.Agent;
 
 /// <summary>
 /// Makes one node's NodeImage true: pulls wanted images that are missing (a bounded number at once, each attempt
-/// limited by pullTimeout, retried with back-off up to backoffLimit), pins and unpins as asked, notices images removed
-/// behind its back on every resync, and reports phase, digest and size per image plus an inventory in status.
+/// limited by pullTimeout, retried with back-off up to backoffLimit), pins and unpins as asked, puts back images removed
+/// behind its back (called at once on the runtime's removal events, and on every resync), and reports phase, digest and
+/// size per image plus an inventory in status.
 /// Pulls run in the background so status shows Pulling while they last.
 /// </summary>
 public sealed class NodeImageReconciler(
@@ -52,6 +53,8 @@ public sealed class NodeImageReconciler(
             .ToList();
         var previous = (nodeImage.Status?.Images ?? []).GroupBy(i => i.Reference, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         _pinnedByUs ??= previous.Values.Where(p => p.Pinned).Select(p => p.Reference).ToHashSet(StringComparer.Ordinal);
+        // The next look: the resync, an earlier retry that falls due, or the heartbeat, whichever comes first.
+        var wake = now + options.ResyncInterval;
         var entries = new List<NodeImageEntryStatus>();
         var present = 0;
         var pinned = 0;
@@ -98,6 +101,10 @@ public sealed class NodeImageReconciler(
 
                 (entry.Phase, entry.Message) = Advance(image, state, now);
                 entry.Attempts = state.Failures;
+                if (entry.Phase == "Pending" && state.NextAttempt < wake)
+                {
+                    wake = state.NextAttempt;
+                }
             }
 
             entry.LastTransitionTime = previous.TryGetValue(image.Reference, out var last) && last.Phase == entry.Phase ? last.LastTransitionTime : now.UtcDateTime;
@@ -153,7 +160,8 @@ public sealed class NodeImageReconciler(
             _lastWrite = now;
         }
 
-        return ReconcileResult.After(options.ResyncInterval);
+        var heartbeat = _lastWrite + options.HeartbeatInterval;
+        return ReconcileResult.After((heartbeat < wake ? heartbeat : wake) - now);
     }
 
     public void Dispose() => _slots.Dispose();

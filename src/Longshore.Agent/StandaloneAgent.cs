@@ -10,7 +10,8 @@ namespace Longshore.Agent;
 /// <summary>
 /// A GitOps loop for one host without a cluster: applies the ImagePrePull objects in a folder of YAML files to the
 /// local runtime (pull what is missing, pin it), unpins what the folder no longer lists, and re-reads the folder when
-/// it changes (and every resync interval, to notice images removed behind its back).
+/// it changes; images removed behind its back come back at once where the runtime reports removals, else at the next
+/// resync.
 /// </summary>
 public sealed class StandaloneAgent(string manifests, IImageRuntime runtime, TimeSpan resync, ILogger? logger = null)
 {
@@ -38,6 +39,21 @@ public sealed class StandaloneAgent(string manifests, IImageRuntime runtime, Tim
         watcher.Created += Signal;
         watcher.Deleted += Signal;
         watcher.Renamed += Signal;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var removals = RemovalFeed.FollowAsync(runtime, () => Signal(null, EventArgs.Empty), resync, TimeProvider.System, _logger, stop.Token);
+        try
+        {
+            await LoopAsync(changed, cancellationToken);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await removals;
+        }
+    }
+
+    private async Task LoopAsync(SemaphoreSlim changed, CancellationToken cancellationToken)
+    {
         while (!cancellationToken.IsCancellationRequested)
         {
             await ApplyOnceAsync(cancellationToken);

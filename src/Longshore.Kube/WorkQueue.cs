@@ -3,7 +3,9 @@ namespace Longshore.Kube;
 /// <summary>
 /// A de-duplicating work queue in controller-runtime's shape: a key waits at most once; a key is never handed to two
 /// workers at once (added while processing, it is queued again when <see cref="Done"/> is called); per-key exponential
-/// back-off for failures; an overall token bucket so a burst of failures cannot hammer the API server.
+/// back-off for failures; an overall token bucket so a burst of failures cannot hammer the API server. A key waits for
+/// at most one delayed add, the earliest asked for: every reconcile asks to be called again later, and without this
+/// the timers of event-driven reconciles would pile up and multiply the reconcile rate over time.
 /// </summary>
 public sealed class WorkQueue<TKey> : IDisposable
     where TKey : notnull
@@ -13,6 +15,7 @@ public sealed class WorkQueue<TKey> : IDisposable
     private readonly HashSet<TKey> _dirty = [];
     private readonly HashSet<TKey> _processing = [];
     private readonly Dictionary<TKey, int> _failures = [];
+    private readonly Dictionary<TKey, long> _waiting = [];
     private readonly SemaphoreSlim _available = new(0);
     private readonly TimeProvider _time;
     private readonly TimeSpan _baseDelay;
@@ -75,7 +78,30 @@ public sealed class WorkQueue<TKey> : IDisposable
             return;
         }
 
-        _ = DelayedAddAsync(key, delay);
+        var due = _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency);
+        lock (_gate)
+        {
+            if (_shutDown || (_waiting.TryGetValue(key, out var earlier) && earlier <= due))
+            {
+                return;
+            }
+
+            _waiting[key] = due;
+        }
+
+        _ = DelayedAddAsync(key, delay, due);
+    }
+
+    /// <summary>Keys waiting for a delayed add.</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiting.Count;
+            }
+        }
     }
 
     /// <summary>Adds after the key's back-off (doubling per failure) or the overall rate limit, whichever is longer.</summary>
@@ -170,9 +196,20 @@ public sealed class WorkQueue<TKey> : IDisposable
 
     public void Dispose() => _available.Dispose();
 
-    private async Task DelayedAddAsync(TKey key, TimeSpan delay)
+    private async Task DelayedAddAsync(TKey key, TimeSpan delay, long due)
     {
         await Task.Delay(delay, _time);
+        lock (_gate)
+        {
+            // An earlier delayed add replaced this one (and has fired, or will).
+            if (!_waiting.TryGetValue(key, out var current) || current != due)
+            {
+                return;
+            }
+
+            _waiting.Remove(key);
+        }
+
         Add(key);
     }
 

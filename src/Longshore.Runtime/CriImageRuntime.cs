@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Longshore.Oci;
@@ -21,6 +22,7 @@ public sealed class CriImageRuntime : IImageRuntime
     private readonly ImageService.ImageServiceClient _images;
     private readonly RuntimeService.RuntimeServiceClient _runtime;
     private readonly Images.ImagesClient _containerdImages;
+    private readonly Events.EventsClient _containerdEvents;
     private RuntimeInfo? _info;
 
     public CriImageRuntime(string socketPath)
@@ -47,6 +49,7 @@ public sealed class CriImageRuntime : IImageRuntime
         _images = new ImageService.ImageServiceClient(_channel);
         _runtime = new RuntimeService.RuntimeServiceClient(_channel);
         _containerdImages = new Images.ImagesClient(_channel);
+        _containerdEvents = new Events.EventsClient(_channel);
     }
 
     public string SocketPath { get; }
@@ -161,6 +164,23 @@ public sealed class CriImageRuntime : IImageRuntime
         }
 
         return new ImageFilesystemUsage((long)(fs.UsedBytes?.Value ?? 0), capacity);
+    }
+
+    /// <summary>On containerd, its event stream filtered to image deletions in the CRI namespace; elsewhere nothing.</summary>
+    public async IAsyncEnumerable<string> RemovedImagesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if ((await InfoAsync(cancellationToken)).Name != "containerd")
+        {
+            yield break;
+        }
+
+        var request = new SubscribeRequest { Filters = { $"namespace=={ContainerdNamespace},topic==\"/images/delete\"" } };
+        using var subscription = _containerdEvents.Subscribe(request, cancellationToken: cancellationToken);
+        while (await Call(() => subscription.ResponseStream.MoveNext(cancellationToken), "containerd event stream"))
+        {
+            var envelope = subscription.ResponseStream.Current;
+            yield return envelope.Event is { } payload ? ImageDelete.Parser.ParseFrom(payload.Value).Name : string.Empty;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -56,6 +56,9 @@ public sealed class EmbeddedImageRuntime(ImageStore store, RegistryClientOptions
     public Task<IReadOnlySet<string>> InUseImageIdsAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlySet<string>>(store.List().Where(r => r.InUse).Select(r => r.ImageId.ToString()).ToHashSet(StringComparer.Ordinal));
 
+    /// <summary>The store has no change feed: other processes may change it, so callers resync.</summary>
+    public IAsyncEnumerable<string> RemovedImagesAsync(CancellationToken cancellationToken = default) => AsyncEnumerable.Empty<string>();
+
     public Task<ImageFilesystemUsage?> FilesystemUsageAsync(CancellationToken cancellationToken = default)
     {
         var drive = new DriveInfo(store.Root);

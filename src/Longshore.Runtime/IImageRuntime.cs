@@ -24,4 +24,11 @@ public interface IImageRuntime : IAsyncDisposable
     Task<IReadOnlySet<string>> InUseImageIdsAsync(CancellationToken cancellationToken = default);
 
     Task<ImageFilesystemUsage?> FilesystemUsageAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The names of images as the runtime removes them (kubelet GC, <c>crictl rmi</c>, anyone), for as long as the caller
+    /// listens. Ends at once where the runtime has no change feed; callers then rely on their periodic resync. Throws
+    /// <see cref="RuntimeException"/> when the connection to the runtime breaks.
+    /// </summary>
+    IAsyncEnumerable<string> RemovedImagesAsync(CancellationToken cancellationToken = default);
 }

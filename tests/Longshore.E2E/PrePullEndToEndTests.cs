@@ -57,7 +57,7 @@ public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture
         await using var operatorApp = OperatorHost.Build(operatorOptions, operatorClient);
         await operatorApp.StartAsync();
         await using var runtime = new CriImageRuntime(cluster.Containerd.SocketPath);
-        var agentOptions = new AgentOptions { NodeName = NodeName, Namespace = "longshore-system", ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), ResyncInterval = TimeSpan.FromSeconds(1) };
+        var agentOptions = new AgentOptions { NodeName = NodeName, Namespace = "longshore-system", ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), ResyncInterval = TimeSpan.FromMinutes(10) };
         await using var agentApp = AgentHost.Build(agentOptions, agentClient, runtime);
         await agentApp.StartAsync();
 
@@ -97,9 +97,10 @@ public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture
             (await http.GetStringAsync(new Uri($"http://127.0.0.1:{agentOptions.MetricsPort}/readyz"))).Should().Be("ok");
         }
 
-        // 2. Removed behind the agent's back (as kubelet GC or crictl rmi would), the image comes back.
+        // 2. Removed behind the agent's back (as kubelet GC or crictl rmi would), the image comes back at once: the agent
+        // hears of it from containerd's events (its resync here is far longer than this test's patience).
         (await cluster.Containerd.CtrAsync(["images", "rm", webRef])).EnsureSuccess();
-        await Eventually(async () => await runtime.ImageStatusAsync(webRef) is { Pinned: true } ? "back" : null, "the agent pulls the removed image again");
+        await Eventually(async () => await runtime.ImageStatusAsync(webRef) is { Pinned: true } ? "back" : null, "the agent pulls the removed image again", seconds: 30);
         await Eventually(async () => (await prePulls.GetAsync("default", "warm")) is { Status.ReadyNodes: 1 } ? "ready" : null, "the status recovers");
 
         // 3. A missing image and a private image without credentials fail with clear reasons.

@@ -78,6 +78,27 @@ public sealed class WorkQueueTests
     }
 
     [Fact]
+    public async Task A_key_waits_for_its_earliest_delayed_add_only()
+    {
+        var time = new FakeTimeProvider();
+        using var queue = new WorkQueue<string>(time);
+        queue.AddAfter("key", TimeSpan.FromSeconds(10));
+        queue.AddAfter("key", TimeSpan.FromSeconds(3));
+        queue.AddAfter("key", TimeSpan.FromSeconds(60));
+        queue.Waiting.Should().Be(1);
+
+        time.Advance(TimeSpan.FromSeconds(3));
+        (await queue.GetAsync(new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token)).Should().Be("key");
+        queue.Done("key");
+        queue.Waiting.Should().Be(0);
+
+        // The later adds were superseded: nothing more arrives, however long one waits.
+        time.Advance(TimeSpan.FromMinutes(5));
+        await Task.Delay(50);
+        queue.Depth.Should().Be(0);
+    }
+
+    [Fact]
     public async Task Host_never_runs_one_key_twice_at_once_and_retries_errors()
     {
         using var queue = new WorkQueue<ResourceKey>(baseDelay: TimeSpan.FromMilliseconds(1));

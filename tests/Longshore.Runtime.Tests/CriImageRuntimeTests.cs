@@ -41,6 +41,40 @@ public sealed class CriImageRuntimeTests(RuntimeFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Removals_by_anyone_arrive_on_the_event_stream()
+    {
+        var image = new TestImageBuilder().WithFile("etc/removed", "1").Build();
+        await Skopeo.PublishAsync(image, fixture.Registry, "cri/removed:1");
+        var reference = fixture.Registry.Reference("cri/removed:1");
+        await using var runtime = new CriImageRuntime(fixture.Containerd.SocketPath);
+        await runtime.PullAsync(reference, null);
+
+        using var listening = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var removed = new List<string>();
+        var gone = Task.Run(async () =>
+        {
+            await foreach (var name in runtime.RemovedImagesAsync(listening.Token))
+            {
+                lock (removed)
+                {
+                    removed.Add(name);
+                }
+
+                if (name == reference)
+                {
+                    return;
+                }
+            }
+        });
+
+        // Removed behind the runtime API's back, as an operator with ctr would.
+        await Task.Delay(500);
+        (await fixture.Containerd.CtrAsync(["images", "rm", reference])).EnsureSuccess();
+        await gone.WaitAsync(TimeSpan.FromSeconds(30));
+        removed.Should().Contain(reference);
+    }
+
+    [Fact]
     public async Task A_missing_image_fails_with_the_runtime_reason()
     {
         await using var runtime = new CriImageRuntime(fixture.Containerd.SocketPath);
@@ -76,5 +110,6 @@ public sealed class CriImageRuntimeTests(RuntimeFixture fixture) : IClassFixture
         await runtime.PinAsync(reference, false);
         await runtime.RemoveAsync(reference);
         (await runtime.ImageStatusAsync(reference)).Should().BeNull();
+        (await runtime.RemovedImagesAsync().ToListAsync()).Should().BeEmpty("the store has no change feed; the agent resyncs");
     }
 }
