@@ -265,7 +265,7 @@ public sealed class ImagePrePullReconciler(
         }
 
         images.RemoveAll(i => i.Owners.Count == 0);
-        await WriteSpecAsync(existing, name, images, cancellationToken);
+        await WriteSpecAsync(existing, name, images, node, cancellationToken);
     }
 
     /// <summary>Removes this owner from every NodeImage except those named in <paramref name="keepOn"/>.</summary>
@@ -285,18 +285,25 @@ public sealed class ImagePrePullReconciler(
             }
 
             images.RemoveAll(i => i.Owners.Count == 0);
-            await WriteSpecAsync(nodeImage, nodeImage.Metadata.Name, images, cancellationToken);
+            await WriteSpecAsync(nodeImage, nodeImage.Metadata.Name, images, nodes.Get(new ResourceKey(string.Empty, nodeImage.Metadata.Name)), cancellationToken);
         }
     }
 
-    private async Task WriteSpecAsync(V1Alpha1NodeImage? existing, string name, List<WantedImage> images, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates or patches a NodeImage. It is owned by its Node, so the cluster's garbage collector removes it with the
+    /// node; a node re-registered under the same name (new UID) takes the NodeImage over.
+    /// </summary>
+    private async Task WriteSpecAsync(V1Alpha1NodeImage? existing, string name, List<WantedImage> images, V1Node? node, CancellationToken cancellationToken)
     {
+        var owners = node?.Metadata.Uid is { Length: > 0 } uid
+            ? new List<V1OwnerReference> { new() { ApiVersion = "v1", Kind = "Node", Name = node.Metadata.Name, Uid = uid } }
+            : null;
         if (existing is null)
         {
             var created = await nodeImageClient.CreateAsync(
                 new V1Alpha1NodeImage
                 {
-                    Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "longshore" } },
+                    Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "longshore" }, OwnerReferences = owners },
                     Spec = new NodeImageSpec { Images = images },
                 },
                 cancellationToken);
@@ -304,13 +311,17 @@ public sealed class ImagePrePullReconciler(
             return;
         }
 
-        if (k8s.KubernetesJson.Serialize(existing.Spec.Images ?? []) == k8s.KubernetesJson.Serialize(images))
+        var ownersChanged = owners is not null && existing.Metadata.OwnerReferences?.Any(o => o.Kind == "Node" && o.Uid == owners[0].Uid) != true;
+        if (!ownersChanged && k8s.KubernetesJson.Serialize(existing.Spec.Images ?? []) == k8s.KubernetesJson.Serialize(images))
         {
             return;
         }
 
         // The resourceVersion makes a stale write fail with 409; the queue retries with a fresh view.
-        var updated = await nodeImageClient.PatchAsync(null, name, new { metadata = new { resourceVersion = existing.Metadata.ResourceVersion }, spec = new { images } }, cancellationToken);
+        object metadata = ownersChanged
+            ? new { resourceVersion = existing.Metadata.ResourceVersion, ownerReferences = owners }
+            : new { resourceVersion = existing.Metadata.ResourceVersion };
+        var updated = await nodeImageClient.PatchAsync(null, name, new { metadata, spec = new { images } }, cancellationToken);
         nodeImages.Set(updated);
     }
 

@@ -163,6 +163,9 @@ public sealed class OperatorEndToEndTests(OperatorEnvironment environment) : ICl
             wanted.Spec.Images!.Single(i => i.Reference == webRef).Digest.Should().Be(web.ManifestDigest.ToString());
             wanted.Spec.Images!.Single(i => i.Reference == sidecarRef).Digest.Should().Be(sidecar.ManifestDigest.ToString());
             wanted.Spec.Images.Should().OnlyContain(i => i.Pin && i.Owners.Single().Name == "warm" && i.PullSecretRef!.Namespace == "longshore-system");
+            // Owned by its Node, so the cluster's garbage collector removes it with the node.
+            var uid = (await admin.CoreV1.ReadNodeAsync(node)).Metadata.Uid;
+            wanted.Metadata.OwnerReferences.Should().ContainSingle(o => o.Kind == "Node" && o.Name == node && o.Uid == uid);
         }
 
         (await nodeImages.GetAsync(null, "gpu-1")).Should().BeNull("a node whose NoSchedule taint is not tolerated is not a target");
@@ -198,6 +201,14 @@ public sealed class OperatorEndToEndTests(OperatorEnvironment environment) : ICl
         await Eventually(async () => (await nodeImages.GetAsync(null, "worker-3"))?.Spec.Images?.Count == 2 ? "wanted" : null, "a node that joins the pool gets the images");
         await admin.CoreV1.PatchNodeAsync(new V1Patch("{\"metadata\":{\"labels\":{\"pool\":\"db\"}}}", V1Patch.PatchType.MergePatch), "worker-3");
         await Eventually(async () => (await nodeImages.GetAsync(null, "worker-3"))?.Spec.Images is null or { Count: 0 } ? "dropped" : null, "a node that leaves the pool no longer wants them");
+
+        // A node re-registered under the same name is a new owner: the NodeImage follows its UID.
+        await admin.CoreV1.DeleteNodeAsync("worker-3");
+        var reborn = await admin.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = "worker-3", Labels = new Dictionary<string, string> { ["pool"] = "web" } } });
+        await Eventually(
+            async () => (await nodeImages.GetAsync(null, "worker-3")) is { Spec.Images.Count: 2 } n && n.Metadata.OwnerReferences?.SingleOrDefault()?.Uid == reborn.Metadata.Uid ? n : null,
+            "the re-registered node owns its NodeImage and wants the images");
+        await admin.CoreV1.DeleteNodeAsync("worker-3");
 
         // Bad objects are refused at admission with their field paths.
         var bad = scratch.Combine("bad.yaml");
