@@ -65,6 +65,7 @@ public sealed class ImagePrePullReconciler(
         // Resolve every image for every platform among the targets.
         var platforms = targets.Select(n => TargetNodes.PlatformOf(n, spec.Platform)).DistinctBy(p => p.ToString()).ToList();
         var digests = new Dictionary<(string Image, string Platform), string>();
+        var repoDigests = new Dictionary<string, string>(StringComparer.Ordinal);
         var resolveErrors = new List<string>();
         status.Images = [];
         foreach (var image in spec.Images)
@@ -79,6 +80,7 @@ public sealed class ImagePrePullReconciler(
                     entry.Digest = resolved.RepoDigest.ToString();
                     entry.Platforms.Add(new PlatformDigest { Platform = platform.ToString(), Digest = resolved.Manifest.Digest.ToString() });
                     digests[(image, platform.ToString())] = resolved.Manifest.Digest.ToString();
+                    repoDigests[image] = resolved.RepoDigest.ToString();
                 }
             }
             catch (Exception e) when (e is RegistryException or OciFormatException)
@@ -121,7 +123,7 @@ public sealed class ImagePrePullReconciler(
             }
 
             started.Add(node);
-            var state = NodeState(nodeImage!, node, spec, digests);
+            var state = NodeState(nodeImage!, node, spec, digests, repoDigests);
             switch (state.Phase)
             {
                 case "Ready":
@@ -197,7 +199,16 @@ public sealed class ImagePrePullReconciler(
 
     private static bool Same(ImageOwner a, ImageOwner b) => a.Kind == b.Kind && a.Namespace == b.Namespace && a.Name == b.Name;
 
-    private static (string Phase, List<FailedNode> Failures) NodeState(V1Alpha1NodeImage nodeImage, V1Node node, ImagePrePullSpec spec, Dictionary<(string Image, string Platform), string> digests)
+    /// <summary>
+    /// A node's progress on this object's images. A runtime reports the digest the tag pointed at when it pulled: the
+    /// platform's manifest for single-platform images, the index for multi-platform ones; either is the resolved image.
+    /// </summary>
+    private static (string Phase, List<FailedNode> Failures) NodeState(
+        V1Alpha1NodeImage nodeImage,
+        V1Node node,
+        ImagePrePullSpec spec,
+        Dictionary<(string Image, string Platform), string> digests,
+        Dictionary<string, string> repoDigests)
     {
         var platform = TargetNodes.PlatformOf(node, spec.Platform).ToString();
         var reported = (nodeImage.Status?.Images ?? []).GroupBy(i => i.Reference, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
@@ -211,7 +222,7 @@ public sealed class ImagePrePullReconciler(
             }
 
             var expected = digests.GetValueOrDefault((image, platform));
-            if (entry.Phase == "Present" && (expected is null || entry.Digest is null || entry.Digest == expected))
+            if (entry.Phase == "Present" && (expected is null || entry.Digest is null || entry.Digest == expected || entry.Digest == repoDigests.GetValueOrDefault(image)))
             {
                 present++;
             }

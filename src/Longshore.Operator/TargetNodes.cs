@@ -63,9 +63,12 @@ public static class TargetNodes
             return Platform.Parse(overridePlatform);
         }
 
+        // Kubelet sets the labels; a Node without them (or with an empty nodeInfo, as the API server defaults it) is linux/amd64.
         var labels = node.Metadata.Labels ?? new Dictionary<string, string>();
-        var os = labels.TryGetValue("kubernetes.io/os", out var o) ? o : node.Status?.NodeInfo?.OperatingSystem ?? "linux";
-        var arch = labels.TryGetValue("kubernetes.io/arch", out var a) ? a : node.Status?.NodeInfo?.Architecture ?? "amd64";
+        var os = FirstSet(labels.TryGetValue("kubernetes.io/os", out var o) ? o : null, node.Status?.NodeInfo?.OperatingSystem) ?? "linux";
+        var arch = FirstSet(labels.TryGetValue("kubernetes.io/arch", out var a) ? a : null, node.Status?.NodeInfo?.Architecture) ?? "amd64";
         return new Platform(os, arch, arch == "arm" ? "v7" : null);
     }
+
+    private static string? FirstSet(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrEmpty(v));
 }

@@ -41,10 +41,13 @@ public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture
         using var admin = api.CreateClient();
         await admin.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = NodeName, Labels = new Dictionary<string, string> { ["e2e"] = "yes" } } });
         var web = new TestImageBuilder().WithRandomLayer(300_000, 61).WithFile("srv/web", "1").Build();
+        // The worker is multi-platform, as most published images are: the node pulls its own platform's manifest.
         var worker = new TestImageBuilder().WithRandomLayer(300_000, 62).WithFile("srv/worker", "1").Build();
+        var workerArm = new TestImageBuilder().WithPlatform("linux/arm64").WithFile("srv/worker", "arm").Build();
+        var workerIndex = new TestIndexBuilder().Add(worker).Add(workerArm).Build();
         var secret = new TestImageBuilder().WithFile("srv/secret", "1").Build();
         await Skopeo.PublishAsync(web, cluster.Registry, "e2e/web:1");
-        await Skopeo.PublishAsync(worker, cluster.Registry, "e2e/worker:1");
+        await Skopeo.PublishAsync(workerIndex, cluster.Registry, "e2e/worker:1");
         await Skopeo.PublishAsync(secret, cluster.PrivateRegistry, "e2e/secret:1");
         var webRef = cluster.Registry.Reference("e2e/web:1");
         var workerRef = cluster.Registry.Reference("e2e/worker:1");
@@ -69,9 +72,20 @@ public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture
             (await api.KubectlAsync(["apply", "-f", path])).EnsureSuccess();
         }
 
+        // A wait that fails says what the objects looked like.
+        async Task WaitReady(string name)
+        {
+            var wait = await api.KubectlAsync(["wait", "--for=condition=Ready", $"imageprepull/{name}", "-n", "default", "--timeout=100s"]);
+            if (wait.ExitCode != 0)
+            {
+                var objects = await api.KubectlAsync(["get", "imageprepulls,nodeimages", "-A", "-o", "yaml"]);
+                throw new TimeoutException($"imageprepull/{name} did not become Ready: {wait.StandardError}\n{objects.StandardOutput}");
+            }
+        }
+
         // 1. Two images reach containerd, pinned, and the ImagePrePull turns Ready with their digests.
         await Apply("warm", $"apiVersion: longshore.io/v1alpha1\nkind: ImagePrePull\nmetadata: {{name: warm, namespace: default}}\nspec:\n  images: [\"{webRef}\", \"{workerRef}\"]\n  nodeSelector: {{matchLabels: {{e2e: 'yes'}}}}\n");
-        (await api.KubectlAsync(["wait", "--for=condition=Ready", "imageprepull/warm", "-n", "default", "--timeout=120s"])).EnsureSuccess();
+        await WaitReady("warm");
         foreach (var reference in new[] { webRef, workerRef })
         {
             var image = await runtime.ImageStatusAsync(reference);
@@ -84,6 +98,7 @@ public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture
         var prePulls = new CustomResourceClient<V1Alpha1ImagePrePull>(admin);
         var warm = (await prePulls.GetAsync("default", "warm"))!;
         warm.Status!.Images!.Select(i => i.Platforms!.Single().Digest).Should().Equal(web.ManifestDigest.ToString(), worker.ManifestDigest.ToString());
+        warm.Status.Images!.Select(i => i.Digest).Should().Equal(web.ManifestDigest.ToString(), workerIndex.Digest.ToString());
         var nodeImages = new CustomResourceClient<V1Alpha1NodeImage>(admin);
         var node = (await nodeImages.GetAsync(null, NodeName))!;
         node.Status!.Runtime!.Name.Should().Be("containerd");
@@ -128,7 +143,7 @@ public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture
             },
             "default");
         await Apply("private", $"apiVersion: longshore.io/v1alpha1\nkind: ImagePrePull\nmetadata: {{name: private, namespace: default}}\nspec:\n  images: [\"{secretRef}\"]\n  nodeSelector: {{matchLabels: {{e2e: 'yes'}}}}\n  imagePullSecrets: [{{name: private-registry}}]\n");
-        (await api.KubectlAsync(["wait", "--for=condition=Ready", "imageprepull/private", "-n", "default", "--timeout=120s"])).EnsureSuccess();
+        await WaitReady("private");
         (await runtime.ImageStatusAsync(secretRef)).Should().NotBeNull();
 
         // 4. Deleting the ImagePrePull unpins its images (they stay: pruning is separate) and the NodeImage stops wanting them.

@@ -52,6 +52,13 @@ public sealed class TargetNodesTests
         TargetNodes.PlatformOf(node, null).ToString().Should().Be("linux/arm64");
         TargetNodes.PlatformOf(node, "linux/amd64").ToString().Should().Be("linux/amd64");
         TargetNodes.PlatformOf(Node("bare"), null).ToString().Should().Be("linux/amd64");
+
+        // The API server gives a Node created without kubelet an empty nodeInfo, not a missing one.
+        var unreported = Node("unreported");
+        unreported.Status = new V1NodeStatus { NodeInfo = new V1NodeSystemInfo { OperatingSystem = string.Empty, Architecture = string.Empty } };
+        TargetNodes.PlatformOf(unreported, null).ToString().Should().Be("linux/amd64");
+        unreported.Status.NodeInfo.Architecture = "arm64";
+        TargetNodes.PlatformOf(unreported, null).ToString().Should().Be("linux/arm64");
     }
 
     [Fact]
