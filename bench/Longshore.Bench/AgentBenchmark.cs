@@ -64,16 +64,10 @@ public sealed class AgentBenchmark(int layers, int layerMegabytes, TextWriter ou
         await using var operatorApp = OperatorHost.Build(operatorOptions, api.CreateClient());
         await operatorApp.StartAsync(cancellationToken);
 
+        // A separate process, as on a node; stopped however the run ends.
         var agentDll = Path.Combine(AppContext.BaseDirectory, "longshore-agent.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { agentDll, "--kubeconfig", api.KubeconfigPath, "--node", "bench-node", "--runtime-socket", containerd.SocketPath, "--listen-address", "127.0.0.1", "--metrics-port", FreePort.Next().ToString(CultureInfo.InvariantCulture) })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var agent = Process.Start(start)!;
-        _ = agent.StandardOutput.ReadToEndAsync(cancellationToken);
-        _ = agent.StandardError.ReadToEndAsync(cancellationToken);
+        await using var agentService = ServiceProcess.Start("dotnet", [agentDll, "--kubeconfig", api.KubeconfigPath, "--node", "bench-node", "--runtime-socket", containerd.SocketPath, "--listen-address", "127.0.0.1", "--metrics-port", FreePort.Next().ToString(CultureInfo.InvariantCulture)]);
+        using var agent = Process.GetProcessById(agentService.Id);
         await Task.Delay(TimeSpan.FromSeconds(8), cancellationToken);
         agent.Refresh();
         var idle = agent.WorkingSet64;
@@ -161,7 +155,7 @@ public sealed class AgentBenchmark(int layers, int layerMegabytes, TextWriter ou
         var ctrSeconds = Median(ctrRuns);
         var presentSeconds = Median(rounds.Select(r => r.Present!.Value));
         var readySeconds = Median(rounds.Select(r => r.Ready!.Value));
-        agent.Kill(entireProcessTree: true);
+        await agentService.StopAsync();
         await operatorApp.StopAsync(cancellationToken);
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ctr images pull, all layers at once     {ctrUnlimited:F2} s"));
