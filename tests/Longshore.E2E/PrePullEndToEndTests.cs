@@ -112,6 +112,21 @@ public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture
             (await http.GetStringAsync(new Uri($"http://127.0.0.1:{agentOptions.MetricsPort}/readyz"))).Should().Be("ok");
         }
 
+        // Images named by digest alone, and Docker-typed manifest lists, arrive too.
+        var byDigest = new TestImageBuilder().WithFile("srv/digest", "1").Build();
+        var dockerAmd = new TestImageBuilder().UseDockerMediaTypes().WithFile("srv/docker", "amd").Build();
+        var dockerArm = new TestImageBuilder().UseDockerMediaTypes().WithPlatform("linux/arm64").WithFile("srv/docker", "arm").Build();
+        var dockerList = new TestIndexBuilder().UseDockerMediaTypes().Add(dockerAmd).Add(dockerArm).Build();
+        await Skopeo.PublishAsync(byDigest, cluster.Registry, "e2e/digest:1");
+        await Skopeo.PublishAsync(dockerList, cluster.Registry, "e2e/docker:1");
+        var digestRef = $"{cluster.Registry.Reference("e2e/digest")}@{byDigest.ManifestDigest}";
+        var dockerRef = cluster.Registry.Reference("e2e/docker:1");
+        await Apply("formats", $"apiVersion: longshore.io/v1alpha1\nkind: ImagePrePull\nmetadata: {{name: formats, namespace: default}}\nspec:\n  images: [\"{digestRef}\", \"{dockerRef}\"]\n  nodeSelector: {{matchLabels: {{e2e: 'yes'}}}}\n");
+        await WaitReady("formats");
+        (await runtime.ImageStatusAsync(digestRef))!.Id.Should().Be(byDigest.ConfigDigest.ToString());
+        (await runtime.ImageStatusAsync(dockerRef))!.Id.Should().Be(dockerAmd.ConfigDigest.ToString(), "the node's own platform is pulled from the list");
+        (await api.KubectlAsync(["delete", "imageprepull", "formats", "-n", "default", "--timeout=60s"])).EnsureSuccess();
+
         // 2. Removed behind the agent's back (as kubelet GC or crictl rmi would), the image comes back at once: the agent
         // hears of it from containerd's events (its resync here is far longer than this test's patience).
         (await cluster.Containerd.CtrAsync(["images", "rm", webRef])).EnsureSuccess();
