@@ -64,6 +64,20 @@ public sealed class NodeImageReconciler(
             // A change of digest or credentials starts the attempts over.
             var state = _pulls.GetOrAdd($"{image.Reference}|{image.Digest}|{image.PullSecretRef?.Namespace}/{image.PullSecretRef?.Name}", _ => new PullState());
             var found = await runtime.ImageStatusAsync(image.Reference, cancellationToken);
+            string? moved = null;
+            if (found is not null && !state.Pulled && TagMoved(found, image))
+            {
+                // The node's copy of the tag predates the digest the operator resolved: release the old image to kubelet's
+                // GC and pull the tag again. Once per resolved digest, so a tag that keeps moving cannot loop the agent.
+                moved = $"the tag now points at {image.RepoDigest ?? image.Digest}, this node has {DigestOf(found, image.Reference)}; pulling it";
+                if (found.Pinned && _pinnedByUs.Contains(image.Reference))
+                {
+                    await runtime.PinAsync(image.Reference, false, cancellationToken);
+                }
+
+                found = null;
+            }
+
             if (found is not null)
             {
                 state.Reset();
@@ -96,10 +110,18 @@ public sealed class NodeImageReconciler(
             {
                 if (previous.TryGetValue(image.Reference, out var before) && before.Phase == "Present")
                 {
-                    logger.LogWarning("{Image} was removed from the runtime behind the agent's back; pulling it again", image.Reference);
+                    if (moved is null)
+                    {
+                        logger.LogWarning("{Image} was removed from the runtime behind the agent's back; pulling it again", image.Reference);
+                    }
+                    else
+                    {
+                        logger.LogInformation("{Image}: {Moved}", image.Reference, moved);
+                    }
                 }
 
                 (entry.Phase, entry.Message) = Advance(image, state, now);
+                entry.Message ??= moved;
                 entry.Attempts = state.Failures;
                 if (entry.Phase == "Pending" && state.NextAttempt < wake)
                 {
@@ -173,6 +195,7 @@ public sealed class NodeImageReconciler(
         {
             Reference = chosen.Reference,
             Digest = chosen.Digest ?? entries.Select(e => e.Digest).FirstOrDefault(d => d is not null),
+            RepoDigest = chosen.RepoDigest ?? entries.Select(e => e.RepoDigest).FirstOrDefault(d => d is not null),
             Pin = entries.Any(e => e.Pin),
             PullSecretRef = chosen.PullSecretRef,
             Owners = entries.SelectMany(e => e.Owners).ToList(),
@@ -223,6 +246,7 @@ public sealed class NodeImageReconciler(
                 throw new RuntimeException($"pull did not finish within pullTimeout {timeout}");
             }
 
+            state.Pulled = true;
             AgentMetrics.Pulls.Add(1, new KeyValuePair<string, object?>("result", "success"));
             if (await runtime.ImageStatusAsync(image.Reference) is { } pulled)
             {
@@ -276,6 +300,31 @@ public sealed class NodeImageReconciler(
         };
     }
 
+    /// <summary>
+    /// Whether the node's image for a tag is neither of the digests the operator resolved the tag to. Unknown (no digest
+    /// wanted, a reference by digest, no repo digests recorded) counts as not moved.
+    /// </summary>
+    private static bool TagMoved(RuntimeImage found, WantedImage image)
+    {
+        if (image.Digest is null && image.RepoDigest is null)
+        {
+            return false;
+        }
+
+        var reference = ImageReference.Parse(image.Reference);
+        if (reference.Digest is not null)
+        {
+            return false;
+        }
+
+        var digests = found.RepoDigests
+            .Select(d => d.Split('@'))
+            .Where(p => p.Length == 2 && ImageReference.TryParse(p[0], out var r) && r!.Repository == reference.Repository)
+            .Select(p => p[1])
+            .ToHashSet(StringComparer.Ordinal);
+        return digests.Count > 0 && !digests.Contains(image.Digest ?? string.Empty) && !digests.Contains(image.RepoDigest ?? string.Empty);
+    }
+
     private static string? DigestOf(RuntimeImage image, string reference)
     {
         var repository = ImageReference.Parse(reference).Repository;
@@ -295,6 +344,9 @@ public sealed class NodeImageReconciler(
         public string? LastError { get; set; }
 
         public DateTimeOffset NextAttempt { get; set; } = DateTimeOffset.MinValue;
+
+        /// <summary>A pull of this wanted digest finished; what the tag gave then is what the node keeps.</summary>
+        public bool Pulled { get; set; }
 
         public void Reset()
         {

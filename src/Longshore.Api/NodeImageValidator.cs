@@ -27,6 +27,11 @@ public sealed class NodeImageValidator : AbstractValidator<V1Alpha1NodeImage>
                 problems.Add($"{at}.digest", $"'{image.Digest}' is not a digest: expected sha256:<64 hex characters>");
             }
 
+            if (image.RepoDigest is not null && !Digest.TryParse(image.RepoDigest, out _))
+            {
+                problems.Add($"{at}.repoDigest", $"'{image.RepoDigest}' is not a digest: expected sha256:<64 hex characters>");
+            }
+
             if (image.Owners is not { Count: > 0 })
             {
                 problems.Add($"{at}.owners", "must name at least one owner");

@@ -16,6 +16,10 @@ public sealed class WantedImage
     [JsonPropertyName("digest")]
     public string? Digest { get; set; }
 
+    [Description("Digest the reference pointed at when resolved: the manifest's own for single-platform images, the index's for multi-platform ones. A node whose copy of the tag has neither digest pulls it again.")]
+    [JsonPropertyName("repoDigest")]
+    public string? RepoDigest { get; set; }
+
     [Description("Pin against kubelet garbage collection.")]
     [SchemaDefault(true)]
     [JsonPropertyName("pin")]

@@ -144,7 +144,7 @@ public sealed class ImagePrePullReconciler(
         await Parallel.ForEachAsync(
             started.Concat(startable),
             new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
-            async (node, ct) => await EnsureEntriesAsync(node, owner, spec, digests, pullSecret, ct));
+            async (node, ct) => await EnsureEntriesAsync(node, owner, spec, digests, repoDigests, pullSecret, ct));
 
         pulling += startable.Count;
         var targetNames = targets.Select(n => n.Metadata.Name).ToHashSet(StringComparer.Ordinal);
@@ -193,8 +193,9 @@ public sealed class ImagePrePullReconciler(
             }
         }
 
-        // Look again when slots may have freed up, and re-resolve tags now and then.
-        return startable.Count + started.Count < targets.Count ? ReconcileResult.After(TimeSpan.FromSeconds(5)) : ReconcileResult.After(TimeSpan.FromMinutes(10));
+        // Look again when slots may have freed up, and re-resolve tags every resolve interval so moved tags reach the nodes.
+        var again = startable.Count + started.Count < targets.Count ? TimeSpan.FromSeconds(5) : resolver.Interval;
+        return ReconcileResult.After(again < resolver.Interval ? again : resolver.Interval);
     }
 
     private static bool Same(ImageOwner a, ImageOwner b) => a.Kind == b.Kind && a.Namespace == b.Namespace && a.Name == b.Name;
@@ -245,7 +246,14 @@ public sealed class ImagePrePullReconciler(
     };
 
     /// <summary>Adds or refreshes this owner's entries on one node, keeping entries other owners want.</summary>
-    private async Task EnsureEntriesAsync(V1Node node, ImageOwner owner, ImagePrePullSpec spec, Dictionary<(string Image, string Platform), string> digests, SecretReference? pullSecret, CancellationToken cancellationToken)
+    private async Task EnsureEntriesAsync(
+        V1Node node,
+        ImageOwner owner,
+        ImagePrePullSpec spec,
+        Dictionary<(string Image, string Platform), string> digests,
+        Dictionary<string, string> repoDigests,
+        SecretReference? pullSecret,
+        CancellationToken cancellationToken)
     {
         var name = node.Metadata.Name;
         // The cache is authoritative once synced: a NodeImage missing from it is created (a 409 retries with a fresh view).
@@ -268,6 +276,7 @@ public sealed class ImagePrePullReconciler(
             }
 
             entry.Owners.Add(owner);
+            entry.RepoDigest = repoDigests.GetValueOrDefault(reference) ?? entry.RepoDigest;
             entry.Pin = entry.Pin || spec.Pin;
             entry.PullSecretRef ??= pullSecret;
             entry.PullTimeout = spec.PullTimeout;
@@ -350,6 +359,7 @@ public sealed class ImagePrePullReconciler(
     {
         Reference = image.Reference,
         Digest = image.Digest,
+        RepoDigest = image.RepoDigest,
         Pin = image.Pin,
         PullSecretRef = image.PullSecretRef,
         Owners = image.Owners.Select(o => new ImageOwner { Kind = o.Kind, Namespace = o.Namespace, Name = o.Name }).ToList(),

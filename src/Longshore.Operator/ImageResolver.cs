@@ -15,6 +15,9 @@ public sealed class ImageResolver(IKubernetes client, OperatorOptions options, T
 {
     private readonly ConcurrentDictionary<string, (ResolvedImage Image, DateTimeOffset At)> _cache = new(StringComparer.Ordinal);
 
+    /// <summary>How long an answer stands; ImagePrePulls look again this often, so a moved tag reaches the nodes.</summary>
+    public TimeSpan Interval => options.ResolveInterval;
+
     public async Task<ResolvedImage> ResolveAsync(ImageReference reference, Platform platform, string @namespace, IList<V1LocalObjectReference>? secrets, CancellationToken cancellationToken)
     {
         var secretNames = string.Join(",", (secrets ?? []).Select(s => s.Name).Order(StringComparer.Ordinal));
@@ -28,10 +31,16 @@ public sealed class ImageResolver(IKubernetes client, OperatorOptions options, T
         // Answers are cached above, so a client per resolution is rare; it never outlives the credentials it carries.
         using var registry = new RegistryClient(new RegistryClientOptions { InsecureRegistries = options.InsecureRegistries, Credentials = credentials.Find, MaxRetries = 2 });
         var resolved = await registry.ResolvePlatformAsync(reference, platform, cancellationToken);
-        _cache[key] = (resolved, time.GetUtcNow());
+        var now = time.GetUtcNow();
+        _cache[key] = (resolved, now);
+        // Answers nobody asked for again (their objects are gone or changed) leave with the next resolution.
+        foreach (var stale in _cache.Where(e => now - e.Value.At > 2 * options.ResolveInterval).Select(e => e.Key).ToList())
+        {
+            _cache.TryRemove(stale, out _);
+        }
+
         return resolved;
     }
-
 
     /// <summary>Merges the docker config JSON of every named secret (kubernetes.io/dockerconfigjson or .dockercfg).</summary>
     private async Task<DockerConfig> CredentialsAsync(string @namespace, IList<V1LocalObjectReference>? secrets, CancellationToken cancellationToken)

@@ -28,7 +28,8 @@ public sealed class StandaloneAgentTests(RegistryFixture registry) : IClassFixtu
         using var stop = new CancellationTokenSource();
         var run = agent.RunAsync(stop.Token);
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (store.FindImageId(registry.Server.Reference("standalone/one:1")) is null && DateTime.UtcNow < deadline)
+        // The pin follows the pull: wait for both.
+        while ((store.FindImageId(registry.Server.Reference("standalone/one:1")) is null || store.Inspect(registry.Server.Reference("standalone/one:1")).PinnedBy.Count == 0) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
         }

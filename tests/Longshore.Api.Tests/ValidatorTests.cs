@@ -96,10 +96,11 @@ public sealed class ValidatorTests
         var node = new V1Alpha1NodeImage
         {
             Metadata = new V1ObjectMeta { Name = "n" },
-            Spec = new NodeImageSpec { Images = [new WantedImage { Reference = "app:1", Digest = "sha256:short", Owners = [] }] },
+            Spec = new NodeImageSpec { Images = [new WantedImage { Reference = "app:1", Digest = "sha256:short", RepoDigest = "md5:abc", Owners = [] }] },
         };
         var messages = Samples.Messages(new NodeImageValidator().Validate(node)).ToList();
         messages.Should().Contain(m => m.StartsWith("spec.images[0].digest: 'sha256:short' is not a digest", StringComparison.Ordinal));
+        messages.Should().Contain(m => m.StartsWith("spec.images[0].repoDigest: 'md5:abc' is not a digest", StringComparison.Ordinal));
         messages.Should().Contain("spec.images[0].owners: must name at least one owner");
     }
 }

@@ -56,7 +56,7 @@ public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture
 
         using var operatorClient = api.CreateClient(api.Identities["operator"]);
         using var agentClient = api.CreateClient(api.Identities["agent"]);
-        var operatorOptions = new OperatorOptions { Namespace = "longshore-system", ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), WebhookPort = FreePort.Next(), LeaderElection = false };
+        var operatorOptions = new OperatorOptions { Namespace = "longshore-system", ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), WebhookPort = FreePort.Next(), LeaderElection = false, ResolveInterval = TimeSpan.FromSeconds(2) };
         await using var operatorApp = OperatorHost.Build(operatorOptions, operatorClient);
         await operatorApp.StartAsync();
         await using var runtime = new CriImageRuntime(cluster.Containerd.SocketPath);
@@ -132,6 +132,17 @@ public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture
         (await cluster.Containerd.CtrAsync(["images", "rm", webRef])).EnsureSuccess();
         await Eventually(async () => await runtime.ImageStatusAsync(webRef) is { Pinned: true } ? "back" : null, "the agent pulls the removed image again", seconds: 30);
         await Eventually(async () => (await prePulls.GetAsync("default", "warm")) is { Status.ReadyNodes: 1 } ? "ready" : null, "the status recovers");
+
+        // A tag that moves in the registry is followed: the node pulls the new image, pins it and releases the old one.
+        var webV2 = new TestImageBuilder().WithRandomLayer(300_000, 63).WithFile("srv/web", "2").Build();
+        await Skopeo.PublishAsync(webV2, cluster.Registry, "e2e/web:1");
+        await Eventually(async () => await runtime.ImageStatusAsync(webRef) is { Pinned: true } i && i.Id == webV2.ConfigDigest.ToString() ? "moved" : null, "the node follows the moved tag", seconds: 60);
+        await Eventually(
+            async () => (await prePulls.GetAsync("default", "warm")) is { Status.ReadyNodes: 1 } p && p.Status.Images![0].Digest == webV2.ManifestDigest.ToString() ? "ready" : null,
+            "the status shows the new digest and the node ready");
+        var left = await runtime.ImageStatusAsync($"{cluster.Registry.Reference("e2e/web")}@{web.ManifestDigest}");
+        left.Should().NotBeNull("the old image stays until something prunes it");
+        left!.Pinned.Should().BeFalse("the image the tag left is released to kubelet's garbage collection");
 
         // 3. A missing image and a private image without credentials fail with clear reasons.
         await Apply("broken", $"apiVersion: longshore.io/v1alpha1\nkind: ImagePrePull\nmetadata: {{name: broken, namespace: default}}\nspec:\n  images: [\"{missingRef}\", \"{secretRef}\"]\n  nodeSelector: {{matchLabels: {{e2e: 'yes'}}}}\n  backoffLimit: 1\n");
