@@ -8,24 +8,38 @@ var options = new AgentOptions();
 var insecure = new List<string>();
 string? manifests = null;
 var standalone = false;
-for (var i = 0; i < args.Length; i++)
+try
 {
-    string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-    options = args[i] switch
+    for (var i = 0; i < args.Length; i++)
     {
-        "--node" => options with { NodeName = Next() },
-        "--kubeconfig" => options with { Kubeconfig = Next() },
-        "--namespace" => options with { Namespace = Next() },
-        "--runtime-socket" => options with { RuntimeSocket = Next() },
-        "--embedded-store" => options with { EmbeddedStore = Next() },
-        "--metrics-port" => options with { MetricsPort = int.Parse(Next(), CultureInfo.InvariantCulture) },
-        "--listen-address" => options with { ListenAddress = Next() },
-        "--insecure-registry" => AddInsecure(options, Next()),
-        "--standalone" => Standalone(options),
-        "--manifests" => Manifests(options, Next()),
-        _ => throw new ArgumentException($"unknown option {args[i]}"),
-    };
+        string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+        options = args[i] switch
+        {
+            "--node" => options with { NodeName = Next() },
+            "--kubeconfig" => options with { Kubeconfig = Next() },
+            "--namespace" => options with { Namespace = Next() },
+            "--runtime-socket" => options with { RuntimeSocket = Next() },
+            "--embedded-store" => options with { EmbeddedStore = Next() },
+            "--metrics-port" => options with { MetricsPort = Port("--metrics-port", Next()) },
+            "--listen-address" => options with { ListenAddress = Next() },
+            "--insecure-registry" => AddInsecure(options, Next()),
+            "--standalone" => Standalone(options),
+            "--manifests" => Manifests(options, Next()),
+            _ => throw new ArgumentException($"unknown option {args[i]}"),
+        };
+    }
 }
+catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+{
+    // Bad usage is one line and exit code 2, as for the CLI.
+    await Console.Error.WriteLineAsync($"longshore-agent: {e.Message}");
+    return 2;
+}
+
+static int Port(string option, string text) =>
+    int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536
+        ? port
+        : throw new ArgumentException($"{option}: '{text}' is not a port number (1-65535)");
 
 AgentOptions AddInsecure(AgentOptions current, string host)
 {
@@ -42,14 +56,20 @@ if (standalone)
         e.Cancel = true;
         stop.Cancel();
     };
-    var folder = manifests ?? throw new ArgumentException("--standalone needs --manifests DIR");
+    if (manifests is not { } folder)
+    {
+        await Console.Error.WriteLineAsync("longshore-agent: --standalone needs --manifests DIR");
+        return 2;
+    }
+
     await using var runtime = AgentHost.CreateRuntime(options);
     using var loggers = LoggerFactory.Create(b => b.AddJsonConsole());
     await new StandaloneAgent(folder, runtime, options.ResyncInterval, loggers.CreateLogger<StandaloneAgent>()).RunAsync(stop.Token);
-    return;
+    return 0;
 }
 
 await AgentHost.Build(options).RunAsync();
+return 0;
 
 AgentOptions Standalone(AgentOptions current)
 {

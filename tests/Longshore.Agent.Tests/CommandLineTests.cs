@@ -1,0 +1,21 @@
+using Longshore.Testing;
+
+namespace Longshore.Agent.Tests;
+
+/// <summary>Bad usage of the agent binary is one line naming the option, and exit code 2.</summary>
+public sealed class CommandLineTests
+{
+    [Theory]
+    [InlineData("--metrics-port abc", "--metrics-port: 'abc' is not a port number")]
+    [InlineData("--metrics-port 70000", "--metrics-port: '70000' is not a port number")]
+    [InlineData("--standalone", "--standalone needs --manifests DIR")]
+    [InlineData("--manifests /nonexistent-folder", "--manifests: folder /nonexistent-folder does not exist")]
+    [InlineData("--frobnicate", "unknown option --frobnicate")]
+    public async Task Bad_usage_names_the_option(string arguments, string message)
+    {
+        var agent = Path.Combine(AppContext.BaseDirectory, "longshore-agent.dll");
+        var result = await ProcessRunner.RunAsync("dotnet", [agent, .. arguments.Split(' ')], timeout: TimeSpan.FromMinutes(1));
+        result.ExitCode.Should().Be(2);
+        result.StandardError.Trim().Should().StartWith($"longshore-agent: {message}");
+    }
+}
