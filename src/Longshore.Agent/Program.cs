@@ -1,4 +1,4 @@
-using System.Globalization;
+using Longshore.Kube;
 using Longshore.Agent;
 
 // longshore-agent [--node NAME] [--kubeconfig PATH] [--namespace NS] [--runtime-socket PATH | --embedded-store DIR]
@@ -20,7 +20,7 @@ try
             "--namespace" => options with { Namespace = Next() },
             "--runtime-socket" => options with { RuntimeSocket = Next() },
             "--embedded-store" => options with { EmbeddedStore = Next() },
-            "--metrics-port" => options with { MetricsPort = Port("--metrics-port", Next()) },
+            "--metrics-port" => options with { MetricsPort = HostArguments.Port("--metrics-port", Next()) },
             "--listen-address" => options with { ListenAddress = Next() },
             "--insecure-registry" => AddInsecure(options, Next()),
             "--standalone" => Standalone(options),
@@ -35,11 +35,6 @@ catch (Exception e) when (e is ArgumentException or FormatException or OverflowE
     await Console.Error.WriteLineAsync($"longshore-agent: {e.Message}");
     return 2;
 }
-
-static int Port(string option, string text) =>
-    int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536
-        ? port
-        : throw new ArgumentException($"{option}: '{text}' is not a port number (1-65535)");
 
 AgentOptions AddInsecure(AgentOptions current, string host)
 {

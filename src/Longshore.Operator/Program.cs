@@ -1,4 +1,4 @@
-using System.Globalization;
+using Longshore.Kube;
 using Longshore.Operator;
 
 // longshore-operator [--kubeconfig PATH] [--namespace NS] [--metrics-port N] [--webhook-port N] [--webhook-cert-dir DIR]
@@ -15,14 +15,14 @@ try
         {
             "--kubeconfig" => options with { Kubeconfig = Next() },
             "--namespace" => options with { Namespace = Next() },
-            "--metrics-port" => options with { MetricsPort = Port("--metrics-port", Next()) },
-            "--webhook-port" => options with { WebhookPort = Port("--webhook-port", Next()) },
+            "--metrics-port" => options with { MetricsPort = HostArguments.Port("--metrics-port", Next()) },
+            "--webhook-port" => options with { WebhookPort = HostArguments.Port("--webhook-port", Next()) },
             "--webhook-cert-dir" => options with { WebhookCertificateDirectory = Next() },
             "--listen-address" => options with { ListenAddress = Next() },
             "--no-leader-election" => options with { LeaderElection = false },
-            "--lease-duration" => options with { LeaseDuration = TimeSpan.FromSeconds(Seconds("--lease-duration", Next())) },
+            "--lease-duration" => options with { LeaseDuration = HostArguments.Seconds("--lease-duration", Next()) },
             "--identity" => options with { Identity = Next() },
-            "--resolve-interval" => options with { ResolveInterval = Interval(Next()) },
+            "--resolve-interval" => options with { ResolveInterval = HostArguments.Duration("--resolve-interval", Next()) },
             "--insecure-registry" => AddInsecure(options, Next()),
             _ => throw new ArgumentException($"unknown option {args[i]}"),
         };
@@ -35,26 +35,11 @@ catch (Exception e) when (e is ArgumentException or FormatException or OverflowE
     return 2;
 }
 
-static int Port(string option, string text) =>
-    int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536
-        ? port
-        : throw new ArgumentException($"{option}: '{text}' is not a port number (1-65535)");
-
-static int Seconds(string option, string text) =>
-    int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
-        ? seconds
-        : throw new ArgumentException($"{option}: '{text}' is not a whole number of seconds above 0");
-
 OperatorOptions AddInsecure(OperatorOptions current, string host)
 {
     insecure.Add(host);
     return current with { InsecureRegistries = insecure.ToList() };
 }
-
-static TimeSpan Interval(string text) =>
-    Longshore.Api.GoDuration.TryParse(text, out var interval, out var error) && interval > TimeSpan.Zero
-        ? interval
-        : throw new ArgumentException($"--resolve-interval: '{text}' is not a positive duration such as 30s or 5m{(error is null ? string.Empty : $" ({error})")}");
 
 var app = OperatorHost.Build(options);
 await app.RunAsync();
