@@ -1,8 +1,9 @@
-using Longshore.Kube;
 using Longshore.Agent;
+using Longshore.Kube;
 
 // longshore-agent [--node NAME] [--kubeconfig PATH] [--namespace NS] [--runtime-socket PATH | --embedded-store DIR]
-//                 [--metrics-port N] [--listen-address IP] [--insecure-registry HOST]...
+//                 [--metrics-port N] [--listen-address IP] [--insecure-registry HOST]... [--max-concurrent-pulls N]
+//                 [--resync-interval DURATION] [--heartbeat-interval DURATION]
 // longshore-agent --standalone --manifests DIR [--runtime-socket PATH | --embedded-store DIR]
 var options = new AgentOptions();
 var insecure = new List<string>();
@@ -22,6 +23,9 @@ try
             "--embedded-store" => options with { EmbeddedStore = Next() },
             "--metrics-port" => options with { MetricsPort = HostArguments.Port("--metrics-port", Next()) },
             "--listen-address" => options with { ListenAddress = Next() },
+            "--max-concurrent-pulls" => options with { MaxConcurrentPulls = HostArguments.Count("--max-concurrent-pulls", Next(), 1, 32) },
+            "--resync-interval" => options with { ResyncInterval = HostArguments.Duration("--resync-interval", Next()) },
+            "--heartbeat-interval" => options with { HeartbeatInterval = HostArguments.Duration("--heartbeat-interval", Next()) },
             "--insecure-registry" => AddInsecure(options, Next()),
             "--standalone" => Standalone(options),
             "--manifests" => Manifests(options, Next()),

@@ -10,6 +10,11 @@ public static class HostArguments
             ? port
             : throw new ArgumentException($"{option}: '{text}' is not a port number (1-65535)");
 
+    public static int Count(string option, string text, int min, int max) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= min && count <= max
+            ? count
+            : throw new ArgumentException($"{option}: '{text}' is not a whole number from {min} to {max}");
+
     public static TimeSpan Seconds(string option, string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
             ? TimeSpan.FromSeconds(seconds)

@@ -8,6 +8,8 @@ public sealed class CommandLineTests
     [Theory]
     [InlineData("--metrics-port abc", "--metrics-port: 'abc' is not a port number")]
     [InlineData("--metrics-port 70000", "--metrics-port: '70000' is not a port number")]
+    [InlineData("--max-concurrent-pulls 0", "--max-concurrent-pulls: '0' is not a whole number from 1 to 32")]
+    [InlineData("--resync-interval 10", "--resync-interval: '10' is not a positive duration such as 30s or 5m")]
     [InlineData("--standalone", "--standalone needs --manifests DIR")]
     [InlineData("--manifests /nonexistent-folder", "--manifests: folder /nonexistent-folder does not exist")]
     [InlineData("--frobnicate", "unknown option --frobnicate")]
