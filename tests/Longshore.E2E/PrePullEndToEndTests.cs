@@ -15,24 +15,7 @@ public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture
 {
     private const string NodeName = "e2e-node";
 
-    private static async Task<T> Eventually<T>(Func<Task<T?>> probe, string what, int seconds = 90)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting until {what}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
+    private static Task<T> Eventually<T>(Func<Task<T?>> probe, string what, int seconds = 90) => Poll.UntilAsync(probe, what, seconds, 200);
 
     [Fact]
     public async Task Images_land_in_containerd_pinned_recover_fail_clearly_and_unpin_on_delete()

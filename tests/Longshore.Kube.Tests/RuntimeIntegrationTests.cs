@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Longshore.Api;
+using Longshore.Testing;
 
 namespace Longshore.Kube.Tests;
 
@@ -13,19 +14,7 @@ public sealed class RuntimeIntegrationTests(CrdApiServerFixture fixture)
         Spec = new NodeImageSpec { Images = [new WantedImage { Reference = "app:1", Owners = [new ImageOwner { Kind = "ImagePrePull", Namespace = "default", Name = "x" }] }] },
     };
 
-    private static async Task Eventually(Func<bool> condition, string what, int seconds = 20)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting until {what}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    private static Task Eventually(Func<bool> condition, string what, int seconds = 20) => Poll.UntilAsync(condition, what, seconds);
 
     [Fact]
     public async Task Informer_follows_creates_updates_and_deletes()

@@ -38,24 +38,7 @@ public sealed class OperatorEnvironment : IAsyncLifetime
 /// </summary>
 public sealed class OperatorEndToEndTests(OperatorEnvironment environment) : IClassFixture<OperatorEnvironment>
 {
-    private static async Task<T> Eventually<T>(Func<Task<T?>> probe, string what, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting until {what}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
+    private static Task<T> Eventually<T>(Func<Task<T?>> probe, string what, int seconds = 60) => Poll.UntilAsync(probe, what, seconds, 100);
 
     [Fact]
     public async Task ImagePrePull_fans_out_aggregates_status_validates_and_cleans_up()
