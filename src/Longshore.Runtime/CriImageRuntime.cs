@@ -45,7 +45,8 @@ public sealed class CriImageRuntime : IImageRuntime
                 }
             },
         };
-        _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 64 * 1024 * 1024 });
+        // Cancellation surfaces as OperationCanceledException, as everywhere else in .NET, not as an RpcException.
+        _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 64 * 1024 * 1024, ThrowOperationCanceledOnCancellation = true });
         _images = new ImageService.ImageServiceClient(_channel);
         _runtime = new RuntimeService.RuntimeServiceClient(_channel);
         _containerdImages = new Images.ImagesClient(_channel);

@@ -75,6 +75,27 @@ public sealed class CriImageRuntimeTests(RuntimeFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_cancelled_pull_and_event_stream_end_as_cancellations()
+    {
+        var image = new TestImageBuilder().WithRandomLayer(20_000_000, 7).Build();
+        await Skopeo.PublishAsync(image, fixture.Registry, "cri/slow:1");
+        await using var runtime = new CriImageRuntime(fixture.Containerd.SocketPath);
+
+        using var soon = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        var pull = () => runtime.PullAsync(fixture.Registry.Reference("cri/slow:1"), null, soon.Token);
+        await pull.Should().ThrowAsync<OperationCanceledException>();
+
+        using var listening = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var follow = async () =>
+        {
+            await foreach (var _ in runtime.RemovedImagesAsync(listening.Token))
+            {
+            }
+        };
+        await follow.Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    [Fact]
     public async Task A_missing_image_fails_with_the_runtime_reason()
     {
         await using var runtime = new CriImageRuntime(fixture.Containerd.SocketPath);
