@@ -243,7 +243,7 @@ public sealed class NodeImageReconciler(
             }
             catch (OperationCanceledException) when (limit.IsCancellationRequested)
             {
-                throw new RuntimeException($"pull did not finish within pullTimeout {timeout}");
+                throw new RuntimeException($"pull did not finish within pullTimeout {image.PullTimeout ?? "10m"}");
             }
 
             state.Pulled = true;

@@ -141,6 +141,17 @@ public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture
         var events = await admin.CoreV1.ListNamespacedEventAsync("default", fieldSelector: "involvedObject.name=broken");
         events.Items.Should().Contain(e => e.Type == "Warning");
 
+        // A pull that outlives pullTimeout fails saying so.
+        var slow = new TestImageBuilder().WithRandomLayer(20_000_000, 64).Build();
+        await Skopeo.PublishAsync(slow, cluster.Registry, "e2e/slow:1");
+        var slowRef = cluster.Registry.Reference("e2e/slow:1");
+        await Apply("slow", $"apiVersion: longshore.io/v1alpha1\nkind: ImagePrePull\nmetadata: {{name: slow, namespace: default}}\nspec:\n  images: [\"{slowRef}\"]\n  nodeSelector: {{matchLabels: {{e2e: 'yes'}}}}\n  pullTimeout: 1ms\n  backoffLimit: 0\n");
+        var timedOut = await Eventually(
+            async () => (await nodeImages.GetAsync(null, NodeName))?.Status?.Images?.FirstOrDefault(i => i.Reference == slowRef && i.Phase == "Failed"),
+            "the slow pull fails on its timeout");
+        timedOut.Message.Should().Be("pull did not finish within pullTimeout 1ms");
+        (await api.KubectlAsync(["delete", "imageprepull", "slow", "-n", "default", "--timeout=60s"])).EnsureSuccess();
+
         // ... and with credentials (a Secret the object references) the private image is pulled.
         var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{AuthRegistryFixture.Username}:{AuthRegistryFixture.Password}"));
         await admin.CoreV1.CreateNamespacedSecretAsync(
