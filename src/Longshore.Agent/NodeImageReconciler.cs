@@ -317,23 +317,18 @@ public sealed class NodeImageReconciler(
             return false;
         }
 
-        var digests = found.RepoDigests
-            .Select(d => d.Split('@'))
-            .Where(p => p.Length == 2 && ImageReference.TryParse(p[0], out var r) && r!.Repository == reference.Repository)
-            .Select(p => p[1])
-            .ToHashSet(StringComparer.Ordinal);
+        var digests = RepoDigestsOf(found, reference.Repository).ToHashSet(StringComparer.Ordinal);
         return digests.Count > 0 && !digests.Contains(image.Digest ?? string.Empty) && !digests.Contains(image.RepoDigest ?? string.Empty);
     }
 
-    private static string? DigestOf(RuntimeImage image, string reference)
-    {
-        var repository = ImageReference.Parse(reference).Repository;
-        return image.RepoDigests
+    private static string? DigestOf(RuntimeImage image, string reference) => RepoDigestsOf(image, ImageReference.Parse(reference).Repository).FirstOrDefault();
+
+    /// <summary>The digests the runtime records for an image under one repository (its <c>repo@digest</c> names).</summary>
+    private static IEnumerable<string> RepoDigestsOf(RuntimeImage image, string repository) =>
+        image.RepoDigests
             .Select(d => d.Split('@'))
             .Where(p => p.Length == 2 && ImageReference.TryParse(p[0], out var r) && r!.Repository == repository)
-            .Select(p => p[1])
-            .FirstOrDefault();
-    }
+            .Select(p => p[1]);
 
     private sealed class PullState
     {

@@ -33,7 +33,7 @@ try
         };
     }
 }
-catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+catch (ArgumentException e)
 {
     // Bad usage is one line and exit code 2, as for the CLI.
     await Console.Error.WriteLineAsync($"longshore-agent: {e.Message}");

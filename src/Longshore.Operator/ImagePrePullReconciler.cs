@@ -65,7 +65,6 @@ public sealed class ImagePrePullReconciler(
         // Resolve every image for every platform among the targets.
         var platforms = targets.Select(n => TargetNodes.PlatformOf(n, spec.Platform)).DistinctBy(p => p.ToString()).ToList();
         var digests = new Dictionary<(string Image, string Platform), string>();
-        var repoDigests = new Dictionary<string, string>(StringComparer.Ordinal);
         var resolveErrors = new List<string>();
         status.Images = [];
         foreach (var image in spec.Images)
@@ -80,7 +79,6 @@ public sealed class ImagePrePullReconciler(
                     entry.Digest = resolved.RepoDigest.ToString();
                     entry.Platforms.Add(new PlatformDigest { Platform = platform.ToString(), Digest = resolved.Manifest.Digest.ToString() });
                     digests[(image, platform.ToString())] = resolved.Manifest.Digest.ToString();
-                    repoDigests[image] = resolved.RepoDigest.ToString();
                 }
             }
             catch (Exception e) when (e is RegistryException or OciFormatException)
@@ -98,6 +96,9 @@ public sealed class ImagePrePullReconciler(
 
             status.Images.Add(entry);
         }
+
+        // What each tag pointed at (an index digest for multi-platform images), as the runtimes report it.
+        var repoDigests = status.Images.Where(i => i.Digest is not null).DistinctBy(i => i.Image).ToDictionary(i => i.Image, i => i.Digest!, StringComparer.Ordinal);
 
         // Secrets the agents need, copied where they may read them.
         SecretReference? pullSecret = null;
@@ -194,8 +195,8 @@ public sealed class ImagePrePullReconciler(
         }
 
         // Look again when slots may have freed up, and re-resolve tags every resolve interval so moved tags reach the nodes.
-        var again = startable.Count + started.Count < targets.Count ? TimeSpan.FromSeconds(5) : resolver.Interval;
-        return ReconcileResult.After(again < resolver.Interval ? again : resolver.Interval);
+        var waiting = startable.Count + started.Count < targets.Count;
+        return ReconcileResult.After(waiting && resolver.Interval > TimeSpan.FromSeconds(5) ? TimeSpan.FromSeconds(5) : resolver.Interval);
     }
 
     private static bool Same(ImageOwner a, ImageOwner b) => a.Kind == b.Kind && a.Namespace == b.Namespace && a.Name == b.Name;
