@@ -6,7 +6,7 @@ using Longshore.Api;
 using Longshore.Kube;
 using Longshore.Operator;
 using Longshore.Runtime;
-using Longshore.Testing;
+using Longshore.TestBed;
 
 namespace Longshore.Bench;
 

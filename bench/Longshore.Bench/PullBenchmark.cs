@@ -3,7 +3,7 @@ using System.Globalization;
 using Longshore.LayerStore;
 using Longshore.Oci;
 using Longshore.Registry;
-using Longshore.Testing;
+using Longshore.TestBed;
 
 namespace Longshore.Bench;
 

@@ -37,11 +37,11 @@ internal sealed class RoundTimes(string reference)
         }
 
         var entry = nodeImage.Status?.Images?.FirstOrDefault(i => i.Reference == reference);
-        if (entry?.Phase == "Pulling")
+        if (entry?.Phase == ImagePhase.Pulling)
         {
             Pulling ??= Elapsed();
         }
-        else if (entry?.Phase == "Present" && Wanted is not null)
+        else if (entry?.Phase == ImagePhase.Present && Wanted is not null)
         {
             Present ??= Elapsed();
         }

@@ -4,7 +4,7 @@ using k8s.Models;
 using Longshore.Api;
 using Longshore.Kube;
 using Longshore.Operator;
-using Longshore.Testing;
+using Longshore.TestBed;
 
 namespace Longshore.Bench;
 
@@ -86,7 +86,7 @@ public sealed class ScaleBenchmark(ScaleBenchmarkOptions options, TextWriter out
             {
                 status = new NodeImageStatus
                 {
-                    Images = node.Spec.Images!.Select(i => new NodeImageEntryStatus { Reference = i.Reference, Phase = "Present", Digest = i.Digest, Pinned = true }).ToList(),
+                    Images = node.Spec.Images!.Select(i => new NodeImageEntryStatus { Reference = i.Reference, Phase = ImagePhase.Present, Digest = i.Digest, Pinned = true }).ToList(),
                 },
             }, ct));
         var marked = marking.Elapsed;

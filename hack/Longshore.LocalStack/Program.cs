@@ -3,7 +3,7 @@ using k8s.Models;
 using Longshore.Agent;
 using Longshore.Operator;
 using Longshore.Runtime;
-using Longshore.Testing;
+using Longshore.TestBed;
 
 // Brings up etcd + kube-apiserver, a registry with sample images, containerd, the CRDs, the operator and the agent on
 // loopback, applies the samples, prints `kubectl get longshore -A` once the pre-pull is Ready, and runs until Ctrl+C.

@@ -81,7 +81,7 @@ public sealed class NodeImageReconciler(
             if (found is not null)
             {
                 state.Reset();
-                entry.Phase = "Present";
+                entry.Phase = ImagePhase.Present;
                 entry.Digest = DigestOf(found, image.Reference) ?? image.Digest;
                 entry.Size = found.Size;
                 present++;
@@ -108,7 +108,7 @@ public sealed class NodeImageReconciler(
             }
             else
             {
-                if (previous.TryGetValue(image.Reference, out var before) && before.Phase == "Present")
+                if (previous.TryGetValue(image.Reference, out var before) && before.Phase == ImagePhase.Present)
                 {
                     if (moved is null)
                     {
@@ -123,14 +123,14 @@ public sealed class NodeImageReconciler(
                 (entry.Phase, entry.Message) = Advance(image, state, now);
                 entry.Message ??= moved;
                 entry.Attempts = state.Failures;
-                if (entry.Phase == "Pending" && state.NextAttempt < wake)
+                if (entry.Phase == ImagePhase.Pending && state.NextAttempt < wake)
                 {
                     wake = state.NextAttempt;
                 }
             }
 
             entry.LastTransitionTime = previous.TryGetValue(image.Reference, out var last) && last.Phase == entry.Phase ? last.LastTransitionTime : now.UtcDateTime;
-            if (entry.Phase == "Failed" && last?.Phase != "Failed")
+            if (entry.Phase == ImagePhase.Failed && last?.Phase != ImagePhase.Failed)
             {
                 await events.WarningAsync(nodeImage, "PullFailed", $"{image.Reference}: {entry.Message}", cancellationToken);
             }
@@ -165,7 +165,7 @@ public sealed class NodeImageReconciler(
             HeartbeatTime = nodeImage.Status?.HeartbeatTime,
             Conditions = Conditions.Copy(nodeImage.Status?.Conditions),
         };
-        var failed = entries.Count(e => e.Phase == "Failed");
+        var failed = entries.Count(e => e.Phase == ImagePhase.Failed);
         Conditions.Set(
             status.Conditions,
             "Ready",
@@ -206,26 +206,26 @@ public sealed class NodeImageReconciler(
     }
 
     /// <summary>Decides the phase of a missing image and starts a pull when one is due.</summary>
-    private (string Phase, string? Message) Advance(WantedImage image, PullState state, DateTimeOffset now)
+    private (ImagePhase Phase, string? Message) Advance(WantedImage image, PullState state, DateTimeOffset now)
     {
         if (state.Running is { IsCompleted: false })
         {
-            return ("Pulling", null);
+            return (ImagePhase.Pulling, null);
         }
 
         var limit = image.BackoffLimit ?? 3;
         if (state.Failures > limit)
         {
-            return ("Failed", state.LastError);
+            return (ImagePhase.Failed, state.LastError);
         }
 
         if (now < state.NextAttempt)
         {
-            return ("Pending", state.LastError is null ? null : $"retrying after: {state.LastError}");
+            return (ImagePhase.Pending, state.LastError is null ? null : $"retrying after: {state.LastError}");
         }
 
         state.Running = PullAsync(image, state);
-        return ("Pulling", null);
+        return (ImagePhase.Pulling, null);
     }
 
     private async Task PullAsync(WantedImage image, PullState state)

@@ -171,6 +171,12 @@ public static class CrdGenerator
 
     private static V1JSONSchemaProps? Known(Type type)
     {
+        if (type.IsEnum)
+        {
+            // Enums travel as their names (JsonStringEnumConverter on the enum type).
+            return new V1JSONSchemaProps { Type = "string", EnumProperty = Enum.GetNames(type).Cast<object>().ToList() };
+        }
+
         if (type == typeof(string))
         {
             return new V1JSONSchemaProps { Type = "string" };

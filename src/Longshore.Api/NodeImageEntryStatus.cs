@@ -14,9 +14,8 @@ public sealed class NodeImageEntryStatus
 
     [Description("Pending, Pulling, Present or Failed.")]
     [Required]
-    [EnumValues("Pending", "Pulling", "Present", "Failed")]
     [JsonPropertyName("phase")]
-    public string Phase { get; set; } = "Pending";
+    public ImagePhase Phase { get; set; } = ImagePhase.Pending;
 
     [Description("Digest present on the node.")]
     [JsonPropertyName("digest")]
@@ -29,6 +28,10 @@ public sealed class NodeImageEntryStatus
     [Description("Pinned against garbage collection.")]
     [JsonPropertyName("pinned")]
     public bool Pinned { get; set; } = false;
+
+    [Description("Why the last pull failed, as a machine-readable reason (NotFound, Unauthorized, Timeout, PlatformMissing, RegistryUnavailable, SecretUnavailable, RuntimeError, PullFailed).")]
+    [JsonPropertyName("reason")]
+    public PullFailureReason? Reason { get; set; }
 
     [Description("Why it failed.")]
     [JsonPropertyName("message")]

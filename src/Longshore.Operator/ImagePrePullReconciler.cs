@@ -224,27 +224,18 @@ public sealed class ImagePrePullReconciler(
             }
 
             var expected = digests.GetValueOrDefault((image, platform));
-            if (entry.Phase == "Present" && (expected is null || entry.Digest is null || entry.Digest == expected || entry.Digest == repoDigests.GetValueOrDefault(image)))
+            if (entry.Phase == ImagePhase.Present && (expected is null || entry.Digest is null || entry.Digest == expected || entry.Digest == repoDigests.GetValueOrDefault(image)))
             {
                 present++;
             }
-            else if (entry.Phase == "Failed")
+            else if (entry.Phase == ImagePhase.Failed)
             {
-                failures.Add(new FailedNode { Node = node.Metadata.Name, Image = image, Reason = ReasonOf(entry.Message), Message = entry.Message });
+                failures.Add(new FailedNode { Node = node.Metadata.Name, Image = image, Reason = (entry.Reason ?? PullFailureReason.PullFailed).ToString(), Message = entry.Message });
             }
         }
 
         return failures.Count > 0 ? ("Failed", failures) : present == spec.Images.Count ? ("Ready", failures) : ("Pulling", failures);
     }
-
-    private static string ReasonOf(string? message) => message switch
-    {
-        null => "PullFailed",
-        _ when message.Contains("unauthorized", StringComparison.OrdinalIgnoreCase) || message.Contains("401", StringComparison.Ordinal) => "Unauthorized",
-        _ when message.Contains("not found", StringComparison.OrdinalIgnoreCase) || message.Contains("unknown", StringComparison.OrdinalIgnoreCase) => "NotFound",
-        _ when message.Contains("timeout", StringComparison.OrdinalIgnoreCase) || message.Contains("timed out", StringComparison.OrdinalIgnoreCase) => "Timeout",
-        _ => "PullFailed",
-    };
 
     /// <summary>Adds or refreshes this owner's entries on one node, keeping entries other owners want.</summary>
     private async Task EnsureEntriesAsync(

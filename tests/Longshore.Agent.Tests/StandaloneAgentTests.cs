@@ -1,6 +1,7 @@
 using Longshore.LayerStore;
 using Longshore.Registry;
 using Longshore.Runtime;
+using Longshore.TestBed;
 using Longshore.Testing;
 
 namespace Longshore.Agent.Tests;

@@ -1,3 +1,4 @@
+using Longshore.TestBed;
 using Longshore.Testing;
 
 namespace Longshore.Api.Tests;

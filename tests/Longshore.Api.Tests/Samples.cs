@@ -1,4 +1,5 @@
 using k8s;
+using Longshore.TestBed;
 using Longshore.Testing;
 
 namespace Longshore.Api.Tests;

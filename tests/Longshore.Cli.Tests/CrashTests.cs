@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Longshore.TestBed;
 using Longshore.Testing;
 
 namespace Longshore.Cli.Tests;

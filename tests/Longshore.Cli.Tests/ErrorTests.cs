@@ -32,7 +32,7 @@ public sealed class ErrorTests
     public async Task Unreachable_registry_is_reported_by_host()
     {
         using var cli = new CliRun();
-        var port = Testing.FreePort.Next();
+        var port = TestBed.FreePort.Next();
         var (code, _, error) = await cli.RunAsync("resolve", $"127.0.0.1:{port}/app:1");
         code.Should().Be(1);
         error.Should().Contain($"cannot reach registry 127.0.0.1:{port}");

@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using Longshore.TestBed;
 using Longshore.Testing;
 
 namespace Longshore.E2E;

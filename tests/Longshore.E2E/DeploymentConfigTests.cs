@@ -6,7 +6,7 @@ public sealed class DeploymentConfigTests(ClusterFixture cluster) : IClassFixtur
     [Fact]
     public async Task Default_config_passes_a_server_side_dry_run()
     {
-        var folder = Testing.KubeApiServer.RepositoryFile("config/default");
+        var folder = TestBed.KubeApiServer.RepositoryFile("config/default");
         var built = (await cluster.Api.KubectlAsync(["kustomize", folder])).EnsureSuccess().StandardOutput;
         built.Should().Contain("kind: DaemonSet").And.Contain("kind: Deployment").And.Contain("kind: ValidatingWebhookConfiguration").And.Contain("kind: CustomResourceDefinition");
 

@@ -5,6 +5,7 @@ using k8s.Models;
 using Longshore.Api;
 using Longshore.Kube;
 using Longshore.Operator;
+using Longshore.TestBed;
 using Longshore.Testing;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,11 +1,12 @@
 using System.Text;
 using k8s;
 using k8s.Models;
-using Longshore.Agent;
 using Longshore.Api;
+using Longshore.Agent;
 using Longshore.Kube;
 using Longshore.Operator;
 using Longshore.Runtime;
+using Longshore.TestBed;
 using Longshore.Testing;
 
 namespace Longshore.E2E;
@@ -85,7 +86,7 @@ public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture
         var nodeImages = new CustomResourceClient<V1Alpha1NodeImage>(admin);
         var node = (await nodeImages.GetAsync(null, NodeName))!;
         node.Status!.Runtime!.Name.Should().Be("containerd");
-        node.Status.Images!.Should().OnlyContain(i => i.Phase == "Present" && i.Pinned);
+        node.Status.Images!.Should().OnlyContain(i => i.Phase == ImagePhase.Present && i.Pinned);
         node.Status.Inventory!.ImageCount.Should().BeGreaterThanOrEqualTo(2);
 
         using (var http = new HttpClient())
@@ -134,7 +135,7 @@ public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture
             "the broken ImagePrePull reports the failed node");
         Conditions.IsTrue(broken.Status!.Conditions, "Degraded").Should().BeTrue();
         var failures = await Eventually(
-            async () => (await nodeImages.GetAsync(null, NodeName))?.Status?.Images is { } images && images.Count(i => i.Phase == "Failed") == 2 ? images : null,
+            async () => (await nodeImages.GetAsync(null, NodeName))?.Status?.Images is { } images && images.Count(i => i.Phase == ImagePhase.Failed) == 2 ? images : null,
             "both broken images end Failed in NodeImage status");
         failures.Single(i => i.Reference == missingRef).Message.Should().Contain("not found");
         failures.Single(i => i.Reference == secretRef).Message.Should().Contain("401");
@@ -147,7 +148,7 @@ public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture
         var slowRef = cluster.Registry.Reference("e2e/slow:1");
         await Apply("slow", $"apiVersion: longshore.io/v1alpha1\nkind: ImagePrePull\nmetadata: {{name: slow, namespace: default}}\nspec:\n  images: [\"{slowRef}\"]\n  nodeSelector: {{matchLabels: {{e2e: 'yes'}}}}\n  pullTimeout: 1ms\n  backoffLimit: 0\n");
         var timedOut = await Eventually(
-            async () => (await nodeImages.GetAsync(null, NodeName))?.Status?.Images?.FirstOrDefault(i => i.Reference == slowRef && i.Phase == "Failed"),
+            async () => (await nodeImages.GetAsync(null, NodeName))?.Status?.Images?.FirstOrDefault(i => i.Reference == slowRef && i.Phase == ImagePhase.Failed),
             "the slow pull fails on its timeout");
         timedOut.Message.Should().Be("pull did not finish within pullTimeout 1ms");
         (await api.KubectlAsync(["delete", "imageprepull", "slow", "-n", "default", "--timeout=60s"])).EnsureSuccess();

@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Longshore.Api;
+using Longshore.TestBed;
 using Longshore.Testing;
 
 namespace Longshore.Kube.Tests;

@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.Text;
 using Longshore.Oci;
+using Longshore.TestBed;
 using Longshore.Testing;
 
 namespace Longshore.LayerStore.Tests;

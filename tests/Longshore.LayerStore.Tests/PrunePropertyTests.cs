@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Longshore.Oci;
+using Longshore.TestBed;
 using Longshore.Testing;
 
 namespace Longshore.LayerStore.Tests;

@@ -1,4 +1,5 @@
 using Longshore.Oci;
+using Longshore.TestBed;
 using Longshore.Testing;
 
 namespace Longshore.LayerStore.Tests;

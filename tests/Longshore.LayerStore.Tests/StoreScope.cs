@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using Longshore.Oci;
 using Longshore.Registry;
+using Longshore.TestBed;
 using Longshore.Testing;
 
 namespace Longshore.LayerStore.Tests;

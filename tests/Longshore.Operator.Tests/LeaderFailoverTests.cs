@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using k8s;
 using k8s.Models;
+using Longshore.TestBed;
 using Longshore.Testing;
 
 namespace Longshore.Operator.Tests;

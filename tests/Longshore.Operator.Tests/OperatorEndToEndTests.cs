@@ -5,6 +5,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Longshore.Api;
 using Longshore.Kube;
+using Longshore.TestBed;
 using Longshore.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -231,7 +232,7 @@ public sealed class OperatorEndToEndTests(OperatorEnvironment environment) : ICl
         {
             status = new NodeImageStatus
             {
-                Images = images.Select(i => new NodeImageEntryStatus { Reference = i.Reference, Phase = i.Phase, Digest = i.Digest, Message = i.Message, Pinned = true }).ToList(),
+                Images = images.Select(i => new NodeImageEntryStatus { Reference = i.Reference, Phase = Enum.Parse<ImagePhase>(i.Phase), Reason = i.Phase == "Failed" && i.Message?.StartsWith("unauthorized", StringComparison.Ordinal) == true ? PullFailureReason.Unauthorized : null, Digest = i.Digest, Message = i.Message, Pinned = true }).ToList(),
                 HeartbeatTime = DateTime.UtcNow,
             },
         });

@@ -1,5 +1,6 @@
 using System.Net;
 using Longshore.Oci;
+using Longshore.TestBed;
 using Longshore.Testing;
 
 namespace Longshore.Registry.Tests;

@@ -1,3 +1,4 @@
+using Longshore.TestBed;
 using System.Text;
 using Longshore.Oci;
 

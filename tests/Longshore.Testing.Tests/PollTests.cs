@@ -1,3 +1,4 @@
+using Longshore.TestBed;
 namespace Longshore.Testing.Tests;
 
 public sealed class PollTests

@@ -1,3 +1,4 @@
+using Longshore.TestBed;
 using System.Net;
 using System.Net.Sockets;
 

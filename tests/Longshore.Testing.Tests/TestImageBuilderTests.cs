@@ -1,3 +1,4 @@
+using Longshore.TestBed;
 using System.IO.Compression;
 using Longshore.Oci;
 

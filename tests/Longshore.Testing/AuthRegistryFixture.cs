@@ -1,3 +1,4 @@
+using Longshore.TestBed;
 using Xunit;
 
 namespace Longshore.Testing;

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>
 /// A real containerd (Debian package) with its CRI plugin, the <c>native</c> snapshotter, a temporary root and socket,

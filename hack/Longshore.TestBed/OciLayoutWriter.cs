@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Longshore.Oci;
 
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>Writes built images as an OCI image layout folder (what skopeo's <c>oci:DIR:TAG</c> reads).</summary>
 public static class OciLayoutWriter

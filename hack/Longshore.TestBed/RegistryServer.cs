@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Longshore.Oci;
 
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>A real <c>docker-registry</c> (CNCF distribution) on a random loopback port with temporary storage.</summary>
 public sealed class RegistryServer : IAsyncDisposable

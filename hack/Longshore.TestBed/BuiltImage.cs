@@ -1,6 +1,6 @@
 using Longshore.Oci;
 
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>An image built for tests, with the exact bytes of its manifest, config and layers.</summary>
 public sealed record BuiltImage(

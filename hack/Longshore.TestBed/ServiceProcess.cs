@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>
 /// A long-running component (registry, containerd, etcd, …) started for a test. Its output is kept in memory

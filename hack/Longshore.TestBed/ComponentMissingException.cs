@@ -1,4 +1,4 @@
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>A real component a test needs is not installed. Always a failure: tests never skip silently.</summary>
 public sealed class ComponentMissingException : Exception

@@ -1,4 +1,4 @@
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>What a finished process printed and how it exited.</summary>
 public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)

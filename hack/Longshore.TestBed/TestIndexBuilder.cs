@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Longshore.Oci;
 
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>Builds a multi-platform index (OCI image index or Docker manifest list) over built images.</summary>
 public sealed class TestIndexBuilder

@@ -1,4 +1,4 @@
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>A folder under the system temp folder, removed with everything in it on dispose.</summary>
 public sealed class TempDirectory : IDisposable

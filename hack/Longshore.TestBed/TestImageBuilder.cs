@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Longshore.Oci;
 
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>
 /// Builds small real images in memory: gzip'd tar layers, an image config with rootfs.diff_ids, and a manifest.

@@ -1,4 +1,4 @@
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>Finds the executables of real components (registry, skopeo, containerd, etcd, …).</summary>
 public static class ComponentLocator

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>Free loopback TCP ports, so components started by tests can run side by side.</summary>
 public static class FreePort

@@ -1,4 +1,4 @@
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>The real <c>skopeo</c>: publishes test images to registries and cross-checks what Longshore writes.</summary>
 public static class Skopeo

@@ -1,6 +1,6 @@
 using Longshore.Oci;
 
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>A multi-platform index built for tests over <see cref="Images"/>.</summary>
 public sealed record BuiltIndex(byte[] Bytes, Digest Digest, string MediaType, IReadOnlyList<BuiltImage> Images)

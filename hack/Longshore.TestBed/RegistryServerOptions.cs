@@ -1,4 +1,4 @@
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>How to start a <see cref="RegistryServer"/>: with both set, it requires htpasswd Basic auth.</summary>
 public sealed record RegistryServerOptions

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>Runs a command to completion, capturing its output; kills the whole process tree on timeout or cancellation.</summary>
 public static class ProcessRunner

@@ -1,4 +1,4 @@
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>Waiting on real components that converge on their own time: probe until a value appears or the deadline passes.</summary>
 public static class Poll

@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using Longshore.Oci;
 
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>
 /// Pushes built images over the plain distribution API (monolithic uploads), independent of Longshore's own client.

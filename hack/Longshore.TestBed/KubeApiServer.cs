@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using k8s;
 
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>
 /// A real kube-apiserver v1.20.2 (built from Debian's source package by hack/build-kube-apiserver.sh and cached) on a

@@ -1,4 +1,4 @@
-namespace Longshore.Testing;
+namespace Longshore.TestBed;
 
 /// <summary>A real etcd (Debian <c>etcd-server</c>) on random loopback ports with a temporary data folder.</summary>
 public sealed class EtcdServer : IAsyncDisposable
