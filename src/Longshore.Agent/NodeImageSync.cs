@@ -91,7 +91,7 @@ public sealed class NodeImageSync(Runtime.IImageRuntime runtime, PullScheduler p
         {
             ObservedGeneration = generation,
             Images = entries,
-            Inventory = snapshot.Inventory(),
+            Inventory = snapshot.Inventory(plan.Pin, plan.Unpin),
             PruneResults = previous?.PruneResults,
             Runtime = new Api.RuntimeInfo { Name = info.Name, Version = info.Version, PinningSupported = info.PinningSupported },
             HeartbeatTime = previous?.HeartbeatTime,

@@ -65,15 +65,22 @@ public sealed class RuntimeSnapshot
         return _byName.GetValueOrDefault(key);
     }
 
-    public ImageInventory Inventory() => new()
+    /// <summary>The inventory summary, counting the pins and unpins made since the listing.</summary>
+    public ImageInventory Inventory(IEnumerable<RuntimeImage>? pinned = null, IEnumerable<RuntimeImage>? unpinned = null)
     {
-        ImageCount = Images.Count,
-        Bytes = Images.Sum(i => i.Size),
-        DanglingCount = Images.Count(i => i.RepoTags.Count == 0),
-        ReclaimableBytes = Images.Where(i => !i.Pinned && !InUse.Contains(i.Id)).Sum(i => i.Size),
-        ImageFsUsedBytes = Usage?.UsedBytes,
-        ImageFsCapacityBytes = Usage?.CapacityBytes,
-    };
+        var pins = Images.Where(i => i.Pinned).Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+        pins.UnionWith((pinned ?? []).Select(i => i.Id));
+        pins.ExceptWith((unpinned ?? []).Select(i => i.Id));
+        return new ImageInventory
+        {
+            ImageCount = Images.Count,
+            Bytes = Images.Sum(i => i.Size),
+            DanglingCount = Images.Count(i => i.RepoTags.Count == 0),
+            ReclaimableBytes = Images.Where(i => !pins.Contains(i.Id) && !InUse.Contains(i.Id)).Sum(i => i.Size),
+            ImageFsUsedBytes = Usage?.UsedBytes,
+            ImageFsCapacityBytes = Usage?.CapacityBytes,
+        };
+    }
 
     /// <summary>The digests the runtime records for an image under one repository (its <c>repo@digest</c> names).</summary>
     public static IEnumerable<string> RepoDigestsOf(RuntimeImage image, string repository) =>
