@@ -26,16 +26,15 @@ public sealed class AgentService(IKubernetes client, AgentOptions options, IImag
         await informer.Synced.WaitAsync(stoppingToken);
         _synced.TrySetResult();
         queue.Add(key);
-        using var reconciler = new NodeImageReconciler(
+        await using var pulls = new PullScheduler(runtime, options.MaxConcurrentPulls, PullScheduler.DefaultBackoff, time, loggers.CreateLogger<PullScheduler>(), new SecretPullCredentials(client));
+        pulls.Completed += (_, _) => queue.Add(key);
+        var reconciler = new NodeImageReconciler(
             options,
             informer.Cache,
             nodeImages,
-            client,
-            runtime,
+            new NodeImageSync(runtime, pulls, time, loggers.CreateLogger<NodeImageSync>()),
             new EventRecorder(client, "longshore-agent", loggers.CreateLogger<EventRecorder>(), time),
-            () => queue.Add(key),
-            time,
-            loggers.CreateLogger<NodeImageReconciler>());
+            time);
         var removals = RemovalFeed.FollowAsync(runtime, () => queue.Add(key), options.ResyncInterval, time, loggers.CreateLogger<AgentService>(), stoppingToken);
         await new ReconcilerHost(reconciler, queue, workers: 1, loggers.CreateLogger<ReconcilerHost>(), metrics, time: time).RunAsync(stoppingToken);
         queue.ShutDown();
