@@ -72,6 +72,6 @@ return await cli.RunAsync(
         });
         await using var runtime = AgentRuntime.Create(run.Options);
         using var loggers = LoggerFactory.Create(log.Configure);
-        await new StandaloneAgent(folder, runtime, run.Options.ResyncInterval, loggers.CreateLogger<StandaloneAgent>()).RunAsync(stop.Token);
+        await new StandaloneAgent(folder, runtime, run.Options.ResyncInterval, loggers.CreateLogger<StandaloneAgent>(), maxConcurrentPulls: run.Options.MaxConcurrentPulls).RunAsync(stop.Token);
         return 0;
     });
