@@ -18,6 +18,12 @@ internal sealed class GuardedContent : HttpContent
         {
             Headers.TryAddWithoutValidation(header.Key, header.Value);
         }
+
+        // Content that knows its length without a header (buffered content) still announces it.
+        if (inner.Headers.ContentLength is { } length)
+        {
+            Headers.ContentLength = length;
+        }
     }
 
     protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
