@@ -8,10 +8,3 @@ public sealed class RegistryCollection : ICollectionFixture<RegistryFixture>, IC
 {
     public const string Name = "registry";
 }
-
-/// <summary>Fault-injection tests measure time and allocation, so they run alone.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class FaultCollection : ICollectionFixture<RegistryFixture>
-{
-    public const string Name = "faults";
-}
