@@ -61,7 +61,7 @@ if (standalone)
         return 2;
     }
 
-    await using var runtime = AgentHost.CreateRuntime(options);
+    await using var runtime = AgentRuntime.Create(options);
     using var loggers = LoggerFactory.Create(b => b.AddJsonConsole());
     await new StandaloneAgent(folder, runtime, options.ResyncInterval, loggers.CreateLogger<StandaloneAgent>()).RunAsync(stop.Token);
     return 0;

@@ -1,7 +1,5 @@
 using k8s;
 using Longshore.Kube;
-using Longshore.LayerStore;
-using Longshore.Registry;
 using Longshore.Runtime;
 using OpenTelemetry.Metrics;
 
@@ -21,7 +19,7 @@ public static class AgentHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(client ?? new Kubernetes(KubeConfiguration.Load(options.Kubeconfig)));
-        builder.Services.AddSingleton(runtime ?? CreateRuntime(options));
+        builder.Services.AddSingleton(runtime ?? AgentRuntime.Create(options));
         builder.Services.AddSingleton<AgentService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AgentService>());
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(AgentMetrics.MeterName, ControllerMetrics.MeterName).AddPrometheusExporter());
@@ -30,18 +28,5 @@ public static class AgentHost
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (AgentService agent) => agent.Ready ? Results.Text("ok") : Results.Text("not synced", statusCode: 503));
         return app;
-    }
-
-    /// <summary>The embedded store when asked for, else the CRI runtime at the configured or detected socket.</summary>
-    public static IImageRuntime CreateRuntime(AgentOptions options)
-    {
-        if (options.EmbeddedStore is { } folder)
-        {
-            return new EmbeddedImageRuntime(ImageStore.Open(folder), new RegistryClientOptions { InsecureRegistries = options.InsecureRegistries });
-        }
-
-        var socket = CriSockets.Detect(options.RuntimeSocket)
-            ?? throw new RuntimeException($"no CRI socket found (tried {string.Join(", ", CriSockets.Known)}); pass --runtime-socket or --embedded-store");
-        return new CriImageRuntime(socket);
     }
 }
