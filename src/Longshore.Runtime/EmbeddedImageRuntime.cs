@@ -31,7 +31,11 @@ public sealed class EmbeddedImageRuntime(ImageStore store, RegistryClientOptions
         }
         catch (RegistryException e)
         {
-            throw new RuntimeException($"pull {reference} failed: {e.Message}", e);
+            throw new RuntimeException($"pull {reference} failed: {e.Message}", RegistryErrors.KindOf(e), e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new RuntimeException($"pull {reference} failed: {e.Message}", RuntimeErrorKind.RegistryUnavailable, e);
         }
     }
 
@@ -43,7 +47,7 @@ public sealed class EmbeddedImageRuntime(ImageStore store, RegistryClientOptions
 
     public Task PinAsync(string reference, bool pinned, CancellationToken cancellationToken = default)
     {
-        var id = store.FindImageId(reference) ?? throw new RuntimeException($"cannot pin {reference}: the store does not have it");
+        var id = store.FindImageId(reference) ?? throw new RuntimeException($"cannot pin {reference}: the store does not have it", RuntimeErrorKind.NotFound);
         if (pinned)
         {
             store.Pin(id, PinOwner);
