@@ -1,4 +1,5 @@
 using Longshore.Agent;
+using Longshore.Api;
 using Longshore.Kube;
 
 // longshore-agent [--node NAME] [--kubeconfig PATH] [--namespace NS] [--runtime-socket PATH | --embedded-store DIR]

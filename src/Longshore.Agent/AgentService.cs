@@ -9,7 +9,7 @@ namespace Longshore.Agent;
 /// Watches only this node's NodeImage (field selector on its name) and reconciles it through the runtime; reconciles
 /// again the moment the runtime removes an image (kubelet GC, <c>crictl rmi</c>), where the runtime says so.
 /// </summary>
-public sealed class AgentService(IKubernetes client, AgentOptions options, IImageRuntime runtime, TimeProvider time, ILoggerFactory loggers) : BackgroundService
+public sealed class AgentService(IKubernetes client, AgentOptions options, IImageRuntime runtime, ControllerMetrics metrics, TimeProvider time, ILoggerFactory loggers) : BackgroundService
 {
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -36,7 +36,7 @@ public sealed class AgentService(IKubernetes client, AgentOptions options, IImag
             new EventRecorder(client, "longshore-agent", loggers.CreateLogger<EventRecorder>(), time),
             time);
         var removals = RemovalFeed.FollowAsync(runtime, () => queue.Add(key), options.ResyncInterval, time, loggers.CreateLogger<AgentService>(), stoppingToken);
-        await new ReconcilerHost(reconciler, queue, workers: 1, loggers.CreateLogger<ReconcilerHost>()).RunAsync(stoppingToken);
+        await new ReconcilerHost(reconciler, queue, workers: 1, loggers.CreateLogger<ReconcilerHost>(), metrics, time: time).RunAsync(stoppingToken);
         queue.ShutDown();
         await watching;
         await removals;

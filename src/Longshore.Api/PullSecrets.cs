@@ -2,7 +2,7 @@ using System.Text;
 using k8s.Models;
 using Longshore.Oci;
 
-namespace Longshore.Kube;
+namespace Longshore.Api;
 
 /// <summary>Registry credentials held in an image pull Secret (kubernetes.io/dockerconfigjson or the legacy .dockercfg).</summary>
 public static class PullSecrets

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Longshore.Kube;
+namespace Longshore.Api;
 
 /// <summary>Checked values for the operator's and the agent's command-line options: errors name the option and what it takes.</summary>
 public static class HostArguments
@@ -22,7 +22,7 @@ public static class HostArguments
 
     /// <summary>A Go-style duration (<c>90s</c>, <c>5m</c>, <c>1h30m</c>) above zero.</summary>
     public static TimeSpan Duration(string option, string text) =>
-        Api.GoDuration.TryParse(text, out var duration, out var error) && duration > TimeSpan.Zero
+        GoDuration.TryParse(text, out var duration, out var error) && duration > TimeSpan.Zero
             ? duration
             : throw new ArgumentException($"{option}: '{text}' is not a positive duration such as 30s or 5m{(string.IsNullOrEmpty(error) ? string.Empty : $" ({error})")}");
 }
