@@ -1,7 +1,7 @@
 using System.Text.Json;
 using k8s;
 using k8s.Autorest;
-using Longshore.Kube;
+using Longshore.Api;
 using Longshore.Oci;
 
 namespace Longshore.Agent;
