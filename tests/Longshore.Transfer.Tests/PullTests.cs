@@ -1,8 +1,9 @@
+using Longshore.LayerStore;
 using Longshore.Oci;
 using Longshore.TestBed;
 using Longshore.Testing;
 
-namespace Longshore.LayerStore.Tests;
+namespace Longshore.Transfer.Tests;
 
 [Collection(RegistryCollection.Name)]
 public sealed class PullTests(RegistryFixture registry)
@@ -12,7 +13,7 @@ public sealed class PullTests(RegistryFixture registry)
     {
         var image = new TestImageBuilder().WithFile("etc/os", "test").WithRandomLayer(50_000, 1).WithLabel("team", "core").Build();
         await Skopeo.PublishAsync(image, registry.Server, "store/pull:1");
-        using var scope = new StoreScope();
+        using var scope = new TransferScope();
 
         var result = await scope.PullAsync(registry.Server.Reference("store/pull:1"));
 
@@ -42,7 +43,7 @@ public sealed class PullTests(RegistryFixture registry)
     {
         var image = new TestImageBuilder().WithRandomLayer(30_000, 2).WithRandomLayer(30_000, 3).Build();
         await Skopeo.PublishAsync(image, registry.Server, "store/again:1");
-        using var scope = new StoreScope();
+        using var scope = new TransferScope();
         await scope.PullAsync(registry.Server.Reference("store/again:1"));
         var statuses = new List<PullProgress>();
 
@@ -60,7 +61,7 @@ public sealed class PullTests(RegistryFixture registry)
     {
         var image = new TestImageBuilder().WithFile("digest", "only").Build();
         await Skopeo.PublishAsync(image, registry.Server, "store/bydigest:1");
-        using var scope = new StoreScope();
+        using var scope = new TransferScope();
 
         await scope.PullAsync(registry.Server.Reference($"store/bydigest@{image.ManifestDigest}"));
 
@@ -77,7 +78,7 @@ public sealed class PullTests(RegistryFixture registry)
         var arm = new TestImageBuilder().WithPlatform("linux/arm64").WithFile("arch", "arm64").Build();
         var index = new TestIndexBuilder().Add(amd).Add(arm).Build();
         await Skopeo.PublishAsync(index, registry.Server, "store/multi:1");
-        using var scope = new StoreScope();
+        using var scope = new TransferScope();
 
         var result = await scope.PullAsync(registry.Server.Reference("store/multi:1"), Platform.Parse("linux/arm64/v8"));
 
@@ -97,7 +98,7 @@ public sealed class PullTests(RegistryFixture registry)
         var second = new TestImageBuilder().WithSharedLayer(shared).WithFile("app", "two").Build();
         await Skopeo.PublishAsync(first, registry.Server, "store/shared-a:1");
         await Skopeo.PublishAsync(second, registry.Server, "store/shared-b:1");
-        using var scope = new StoreScope();
+        using var scope = new TransferScope();
         var downloads = new System.Collections.Concurrent.ConcurrentBag<Digest>();
         var progress = new SynchronousProgress<PullProgress>(p =>
         {
@@ -122,7 +123,7 @@ public sealed class PullTests(RegistryFixture registry)
     {
         var v1 = new TestImageBuilder().WithFile("version", "1").Build();
         var v2 = new TestImageBuilder().WithFile("version", "2").Build();
-        using var scope = new StoreScope();
+        using var scope = new TransferScope();
         await Skopeo.PublishAsync(v1, registry.Server, "store/moving:latest");
         await scope.PullAsync(registry.Server.Reference("store/moving:latest"));
         await Skopeo.PublishAsync(v2, registry.Server, "store/moving:latest");
@@ -140,7 +141,7 @@ public sealed class PullTests(RegistryFixture registry)
     [Fact]
     public async Task Missing_tag_fails_and_leaves_nothing()
     {
-        using var scope = new StoreScope();
+        using var scope = new TransferScope();
         var act = () => scope.PullAsync(registry.Server.Reference("store/none:missing"));
         (await act.Should().ThrowAsync<Registry.RegistryException>()).WithMessage("*manifest unknown*");
         scope.Store.List().Should().BeEmpty();
@@ -151,7 +152,7 @@ public sealed class PullTests(RegistryFixture registry)
     {
         var image = new TestImageBuilder().WithRandomLayer(8_000_000, 50).WithRandomLayer(8_000_000, 51).Build();
         await Skopeo.PublishAsync(image, registry.Server, "store/cancel:1");
-        using var scope = new StoreScope();
+        using var scope = new TransferScope();
         using var cancel = new CancellationTokenSource();
         var progress = new SynchronousProgress<PullProgress>(p =>
         {
@@ -176,10 +177,10 @@ public sealed class PullTests(RegistryFixture registry)
     {
         var image = new TestImageBuilder().WithFile("push", "me").Build();
         await Skopeo.PublishAsync(image, registry.Server, "store/push-src:1");
-        using var scope = new StoreScope();
+        using var scope = new TransferScope();
         await scope.PullAsync(registry.Server.Reference("store/push-src:1"));
 
-        var digest = await scope.Store.PushAsync(registry.Server.Reference("store/push-src:1"), ImageReference.Parse(registry.Server.Reference("store/push-dst:copy")), scope.Registry);
+        var digest = await new ImagePusher(scope.Store).PushAsync(registry.Server.Reference("store/push-src:1"), ImageReference.Parse(registry.Server.Reference("store/push-dst:copy")), scope.Registry);
 
         digest.Should().Be(image.ManifestDigest);
         var raw = await Skopeo.InspectAsync("docker://" + registry.Server.Reference("store/push-dst:copy"), raw: true);

@@ -1,4 +1,4 @@
-namespace Longshore.LayerStore.Tests;
+namespace Longshore.Transfer.Tests;
 
 /// <summary>Reports on the calling thread (Progress&lt;T&gt; posts to the thread pool, which makes counts racy in tests).</summary>
 internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>

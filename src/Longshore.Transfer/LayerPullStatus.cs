@@ -1,4 +1,4 @@
-namespace Longshore.LayerStore;
+namespace Longshore.Transfer;
 
 /// <summary>Where one layer of a pull is, in Docker's words.</summary>
 public enum LayerPullStatus

@@ -1,6 +1,6 @@
 using Longshore.Oci;
 
-namespace Longshore.LayerStore;
+namespace Longshore.Transfer;
 
 /// <summary>
 /// What a pull did: the image ID (config digest), the repo digest (manifest, or index for multi-platform tags),
