@@ -1,6 +1,7 @@
 using System.Text.Json;
 using k8s;
 using k8s.Autorest;
+using Longshore.Api;
 using Longshore.Kube;
 using Longshore.Oci;
 
