@@ -1,0 +1,17 @@
+namespace Longshore.TestBed;
+
+/// <summary>How to start a <see cref="KubeNode"/>.</summary>
+public sealed record KubeNodeOptions
+{
+    /// <summary>The Node's name (also its cgroup root); by default <c>lsnode-N</c> with the namespace's index N.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Node labels kubelet registers the Node with.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>kubelet's imageGCHighThresholdPercent (its own default, 85, when null).</summary>
+    public int? ImageGcHighThresholdPercent { get; init; }
+
+    /// <summary>kubelet's imageGCLowThresholdPercent (its own default, 80, when null).</summary>
+    public int? ImageGcLowThresholdPercent { get; init; }
+}
