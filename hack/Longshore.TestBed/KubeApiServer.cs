@@ -55,7 +55,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         EtcdServer? etcd = null;
         try
         {
-            etcd = await EtcdServer.StartAsync(options.CommandPrefix, cancellationToken);
+            etcd = await EtcdServer.StartAsync(options.CommandPrefix, options.Address, cancellationToken);
             var admin = new KubeIdentity("admin", NewToken(), ["system:masters"]);
             var identities = IdentityNames.Select(n => new KubeIdentity(n, NewToken(), [])).Concat(options.ExtraIdentities).ToDictionary(i => i.Name);
             var lines = new[] { admin }.Concat(identities.Values)
@@ -152,7 +152,7 @@ public sealed class KubeApiServer : IAsyncDisposable
             $"--secure-port={_port}",
             $"--cert-dir={_directory.Combine("certs")}",
             $"--token-auth-file={_directory.Combine("tokens.csv")}",
-            "--authorization-mode=RBAC",
+            $"--authorization-mode={_options.AuthorizationMode}",
             "--service-account-issuer=https://kubernetes.default.svc",
             $"--service-account-key-file={_directory.Combine("sa.pub")}",
             $"--service-account-signing-key-file={_directory.Combine("sa.key")}",

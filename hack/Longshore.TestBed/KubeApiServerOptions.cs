@@ -9,7 +9,10 @@ public sealed record KubeApiServerOptions
     /// <summary>Runs etcd and the API server through this command, e.g. <c>nsenter</c> into a <see cref="NodeNamespace"/>.</summary>
     public IReadOnlyList<string> CommandPrefix { get; init; } = [];
 
-    /// <summary>Flags after the defaults; a flag given again wins (e.g. <c>--authorization-mode=Node,RBAC</c>).</summary>
+    /// <summary>The authorizers, in order (<c>Node,RBAC</c> for a cluster with a kubelet).</summary>
+    public string AuthorizationMode { get; init; } = "RBAC";
+
+    /// <summary>Flags after the defaults: a plain flag given again wins, a list flag adds to the list.</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 
     /// <summary>More token identities besides the admin and <see cref="KubeApiServer.IdentityNames"/>, e.g. a kubelet's.</summary>

@@ -241,9 +241,9 @@ public sealed class KubeNode : IAsyncDisposable
                 Address = address,
                 CommandPrefix = Namespace.CommandPrefix,
                 ExtraIdentities = [kubeletIdentity],
+                AuthorizationMode = "Node,RBAC",
                 ExtraArguments =
                 [
-                    "--authorization-mode=Node,RBAC",
                     "--enable-admission-plugins=NodeRestriction",
                     "--kubelet-preferred-address-types=InternalIP,Hostname",
                 ],
