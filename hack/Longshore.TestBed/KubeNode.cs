@@ -54,6 +54,9 @@ public sealed class KubeNode : IAsyncDisposable
     /// <summary>The busybox-static layer (<c>/bin/busybox</c>): share it to build images whose containers run.</summary>
     public BuiltLayer BusyboxLayer { get; private set; } = null!;
 
+    /// <summary>The last lines kubelet printed, for failure messages.</summary>
+    public string KubeletOutput => _kubelet?.OutputTail ?? string.Empty;
+
     /// <summary>How long <see cref="StartAsync"/> took, up to a Ready Node.</summary>
     public TimeSpan StartupTime { get; private set; }
 
@@ -404,11 +407,15 @@ public sealed class KubeNode : IAsyncDisposable
               mode: AlwaysAllow
             # 0s would silently become 2m.
             imageMinimumGCAge: 1s
-            evictionHard:
-              memory.available: "1Mi"
             nodeStatusUpdateFrequency: 4s
+            evictionHard:
 
             """);
+        foreach (var (signal, threshold) in _options.EvictionHard ?? new Dictionary<string, string> { ["memory.available"] = "1Mi" })
+        {
+            config.AppendLine(CultureInfo.InvariantCulture, $"  {signal}: \"{threshold}\"");
+        }
+
         if (_options.ImageGcHighThresholdPercent is { } high)
         {
             config.AppendLine(CultureInfo.InvariantCulture, $"imageGCHighThresholdPercent: {high}");

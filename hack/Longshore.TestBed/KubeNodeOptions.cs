@@ -12,6 +12,13 @@ public sealed record KubeNodeOptions
     /// <summary>kubelet's imageGCHighThresholdPercent (its own default, 85, when null).</summary>
     public int? ImageGcHighThresholdPercent { get; init; }
 
+    /// <summary>
+    /// kubelet's evictionHard thresholds; by default only <c>memory.available: 1Mi</c>, so a busy host disk never puts the
+    /// node under disk pressure. An <c>imagefs.available</c> threshold above the disk's free share makes the eviction manager
+    /// run kubelet's image GC every 10 s (the periodic pass runs only every 5 minutes, first at start before stats exist).
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? EvictionHard { get; init; }
+
     /// <summary>kubelet's imageGCLowThresholdPercent (its own default, 80, when null).</summary>
     public int? ImageGcLowThresholdPercent { get; init; }
 }

@@ -40,12 +40,12 @@ internal sealed class LongshoreOnNode : IAsyncDisposable
         var operatorClient = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(await node.WriteServiceAccountKubeconfigAsync(OperatorInstall.Namespace, "longshore-operator")));
         var agentClient = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(await node.WriteServiceAccountKubeconfigAsync(OperatorInstall.Namespace, "longshore-agent")));
         var operatorApp = OperatorHost.Build(
-            new OperatorOptions { Namespace = OperatorInstall.Namespace, ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), WebhookPort = FreePort.Next(), LeaderElection = false, ResolveInterval = TimeSpan.FromSeconds(2) },
+            new OperatorOptions { Namespace = OperatorInstall.Namespace, ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), WebhookPort = FreePort.Next(), LeaderElection = false, ResolveInterval = TimeSpan.FromSeconds(2), InsecureRegistries = [node.Registry.Host] },
             operatorClient);
         await operatorApp.StartAsync();
         var runtime = new CriImageRuntime(node.ContainerdSocket);
         var agentApp = AgentHost.Build(
-            new AgentOptions { NodeName = node.Name, Namespace = OperatorInstall.Namespace, ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), ResyncInterval = TimeSpan.FromMinutes(10) },
+            new AgentOptions { NodeName = node.Name, Namespace = OperatorInstall.Namespace, ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), ResyncInterval = TimeSpan.FromMinutes(10), InsecureRegistries = [node.Registry.Host] },
             agentClient,
             runtime);
         await agentApp.StartAsync();
@@ -56,7 +56,7 @@ internal sealed class LongshoreOnNode : IAsyncDisposable
     public static async Task PrePullAsync(KubeNode node, string name, params string[] images)
     {
         await Workloads.ApplyAsync(node, $"apiVersion: longshore.io/v1alpha1\nkind: ImagePrePull\nmetadata: {{name: {name}, namespace: default}}\nspec:\n  images: [{string.Join(", ", images.Select(i => $"\"{i}\""))}]\n  nodeSelector: {{matchLabels: {{kubernetes.io/hostname: {node.Name}}}}}\n");
-        var wait = await node.Api.KubectlAsync(["wait", "--for=condition=Ready", $"imageprepull/{name}", "-n", "default", "--timeout=120s"]);
+        var wait = await node.Api.KubectlAsync(["wait", "--for=condition=Ready", $"imageprepull/{name}", "-n", "default", "--timeout=60s"]);
         if (wait.ExitCode != 0)
         {
             var objects = await node.Api.KubectlAsync(["get", "imageprepulls,nodeimages", "-A", "-o", "yaml"]);
