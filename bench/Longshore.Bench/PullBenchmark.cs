@@ -4,6 +4,7 @@ using Longshore.LayerStore;
 using Longshore.Oci;
 using Longshore.Registry;
 using Longshore.TestBed;
+using Longshore.Transfer;
 
 namespace Longshore.Bench;
 
@@ -64,7 +65,7 @@ public sealed class PullBenchmark(PullBenchmarkOptions options, TextWriter outpu
         output.WriteLine($"{"contender",-44} {"median s",9} {"min s",7} {"MB/s",7} {"peak RSS",9}");
         Row("skopeo copy docker:// → oci: (baseline)", skopeoTimes, image.TotalSize, skopeoPeak);
         Row("longshore image pull (CLI process, cold)", cliTimes, image.TotalSize, cliPeak);
-        Row("ImageStore.PullAsync (in-process, cold)", storeTimes, image.TotalSize, 0);
+        Row("ImagePuller.PullAsync (in-process, cold)", storeTimes, image.TotalSize, 0);
         Row("longshore image pull (CLI process, warm)", warmTimes, 0, 0);
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cold pull ratio longshore/skopeo = {ratio:F2} (target ≤ 1.00)"));
@@ -89,7 +90,7 @@ public sealed class PullBenchmark(PullBenchmarkOptions options, TextWriter outpu
         using var registry = new RegistryClient();
         using var store = ImageStore.Open(root);
         var stopwatch = Stopwatch.StartNew();
-        await store.PullAsync(ImageReference.Parse(reference), registry, cancellationToken: cancellationToken);
+        await new ImagePuller(store).PullAsync(ImageReference.Parse(reference), registry, cancellationToken: cancellationToken);
         return stopwatch.Elapsed.TotalSeconds;
     }
 

@@ -9,7 +9,7 @@ namespace Longshore.Agent;
 /// Watches only this node's NodeImage (field selector on its name) and reconciles it through the runtime; reconciles
 /// again the moment the runtime removes an image (kubelet GC, <c>crictl rmi</c>), where the runtime says so.
 /// </summary>
-public sealed class AgentService(IKubernetes client, AgentOptions options, IImageRuntime runtime, TimeProvider time, ILoggerFactory loggers) : BackgroundService
+public sealed class AgentService(IKubernetes client, AgentOptions options, IImageRuntime runtime, ControllerMetrics metrics, TimeProvider time, ILoggerFactory loggers) : BackgroundService
 {
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -26,18 +26,17 @@ public sealed class AgentService(IKubernetes client, AgentOptions options, IImag
         await informer.Synced.WaitAsync(stoppingToken);
         _synced.TrySetResult();
         queue.Add(key);
-        using var reconciler = new NodeImageReconciler(
+        await using var pulls = new PullScheduler(runtime, options.MaxConcurrentPulls, PullScheduler.DefaultBackoff, time, loggers.CreateLogger<PullScheduler>(), new SecretPullCredentials(client));
+        pulls.Completed += (_, _) => queue.Add(key);
+        var reconciler = new NodeImageReconciler(
             options,
             informer.Cache,
             nodeImages,
-            client,
-            runtime,
+            new NodeImageSync(runtime, pulls, time, loggers.CreateLogger<NodeImageSync>()),
             new EventRecorder(client, "longshore-agent", loggers.CreateLogger<EventRecorder>(), time),
-            () => queue.Add(key),
-            time,
-            loggers.CreateLogger<NodeImageReconciler>());
+            time);
         var removals = RemovalFeed.FollowAsync(runtime, () => queue.Add(key), options.ResyncInterval, time, loggers.CreateLogger<AgentService>(), stoppingToken);
-        await new ReconcilerHost(reconciler, queue, workers: 1, loggers.CreateLogger<ReconcilerHost>()).RunAsync(stoppingToken);
+        await new ReconcilerHost(reconciler, queue, workers: 1, loggers.CreateLogger<ReconcilerHost>(), metrics, time: time).RunAsync(stoppingToken);
         queue.ShutDown();
         await watching;
         await removals;

@@ -6,6 +6,8 @@ namespace Longshore.Agent;
 /// <summary>Follows a runtime's image removals so the agent can put wanted images back at once rather than at its next resync.</summary>
 internal static class RemovalFeed
 {
+    private static readonly Backoff Resubscribe = new(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30));
+
     /// <summary>
     /// Calls <paramref name="onRemoval"/> for every removal; resubscribes with back-off when the runtime restarts, and
     /// after <paramref name="idle"/> when the runtime has no feed at all. Also calls it after a break, since whatever
@@ -33,7 +35,7 @@ internal static class RemovalFeed
             catch (Exception e) when (e is RuntimeException or OperationCanceledException or IOException)
             {
                 failures++;
-                delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * Math.Pow(2, Math.Min(failures - 1, 10))));
+                delay = Resubscribe.After(failures);
                 logger.LogWarning("following the runtime's image removals failed ({Error}); retrying in {Delay}", e.Message, delay);
                 onRemoval();
             }

@@ -1,6 +1,4 @@
-using k8s;
 using Longshore.Api;
-using Longshore.Oci;
 using Longshore.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,18 +6,22 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Longshore.Agent;
 
 /// <summary>
-/// A GitOps loop for one host without a cluster: applies the ImagePrePull objects in a folder of YAML files to the
-/// local runtime (pull what is missing, pin it), unpins what the folder no longer lists, and re-reads the folder when
-/// it changes; images removed behind its back come back at once where the runtime reports removals, else at the next
-/// resync.
+/// A GitOps loop for one host without a cluster: the ImagePrePull objects in a folder of YAML files become this
+/// machine's NodeImage spec, which the same <see cref="NodeImageSync"/> as in a cluster makes true (pull what is
+/// missing, pin it, unpin what the folder no longer lists); the status stays in memory and its changes are logged. The
+/// folder is read again when it changes, and the runtime looked at again when a pull ends, when the runtime reports a
+/// removal, or at the resync.
 /// </summary>
-public sealed class StandaloneAgent(string manifests, IImageRuntime runtime, TimeSpan resync, ILogger? logger = null)
+public sealed class StandaloneAgent(string manifests, IImageRuntime runtime, TimeSpan resync, ILogger? logger = null, TimeProvider? time = null, int maxConcurrentPulls = 2)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
-    private readonly HashSet<string> _pinned = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    /// <summary>What the last pass found: per image, Present or the error.</summary>
+    /// <summary>What the last pass found: per wanted image Present or its phase and message, per skipped file or object why.</summary>
     public IReadOnlyDictionary<string, string> LastResult { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>The status the last pass built, as a cluster agent would have written it.</summary>
+    public NodeImageStatus? Status { get; private set; }
 
     public int Passes { get; private set; }
 
@@ -39,11 +41,14 @@ public sealed class StandaloneAgent(string manifests, IImageRuntime runtime, Tim
         watcher.Created += Signal;
         watcher.Deleted += Signal;
         watcher.Renamed += Signal;
+        await using var pulls = new PullScheduler(runtime, maxConcurrentPulls, PullScheduler.DefaultBackoff, _time, _logger);
+        pulls.Completed += Signal;
+        var sync = new NodeImageSync(runtime, pulls, _time, _logger);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var removals = RemovalFeed.FollowAsync(runtime, () => Signal(null, EventArgs.Empty), resync, TimeProvider.System, _logger, stop.Token);
+        var removals = RemovalFeed.FollowAsync(runtime, () => Signal(null, EventArgs.Empty), resync, _time, _logger, stop.Token);
         try
         {
-            await LoopAsync(changed, cancellationToken);
+            await LoopAsync(sync, changed, cancellationToken);
         }
         finally
         {
@@ -52,16 +57,29 @@ public sealed class StandaloneAgent(string manifests, IImageRuntime runtime, Tim
         }
     }
 
-    private async Task LoopAsync(SemaphoreSlim changed, CancellationToken cancellationToken)
+    private async Task LoopAsync(NodeImageSync sync, SemaphoreSlim changed, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            await ApplyOnceAsync(cancellationToken);
+            var wait = resync;
             try
             {
-                await changed.WaitAsync(resync, cancellationToken);
+                var retryAt = await ApplyOnceAsync(sync, cancellationToken);
+                if (retryAt - _time.GetUtcNow() is { } due && due < wait)
+                {
+                    wait = due > TimeSpan.Zero ? due : TimeSpan.Zero;
+                }
+            }
+            catch (RuntimeException e)
+            {
+                _logger.LogWarning("the runtime failed ({Error}); trying again in {Resync}", e.Message, resync);
+            }
+
+            try
+            {
+                await changed.WaitAsync(wait, cancellationToken);
                 // Editors write in several steps: let the folder settle.
-                await Task.Delay(200, cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(200), _time, cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -70,81 +88,43 @@ public sealed class StandaloneAgent(string manifests, IImageRuntime runtime, Tim
         }
     }
 
-    /// <summary>One pass over the folder. Bad files are reported and skipped; they never stop the others.</summary>
-    public async Task ApplyOnceAsync(CancellationToken cancellationToken)
+    /// <summary>One pass: read the folder, make the runtime match, keep and log the status.</summary>
+    private async Task<DateTimeOffset?> ApplyOnceAsync(NodeImageSync sync, CancellationToken cancellationToken)
     {
-        var wanted = new Dictionary<string, bool>(StringComparer.Ordinal);
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        var validator = new ImagePrePullValidator();
-        foreach (var file in Directory.EnumerateFiles(manifests).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        var (spec, skipped) = await ManifestFolder.ReadAsync(manifests, _logger, cancellationToken);
+        var result = await sync.SyncAsync(spec, Status, generation: null, cancellationToken);
+        if (result.Changed)
         {
-            List<object> documents;
-            try
+            var before = (Status?.Images ?? []).ToDictionary(i => i.Reference, StringComparer.Ordinal);
+            foreach (var entry in result.Status.Images ?? [])
             {
-                documents = KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(file, cancellationToken), new Dictionary<string, Type> { [$"{ApiGroup.ApiVersion}/{V1Alpha1ImagePrePull.KindName}"] = typeof(V1Alpha1ImagePrePull) });
-            }
-            catch (Exception e) when (e is YamlDotNet.Core.YamlException or InvalidOperationException or System.Text.Json.JsonException)
-            {
-                _logger.LogWarning("skipping {File}: {Error}", file, e.Message);
-                result[Path.GetFileName(file)] = $"unreadable: {e.Message}";
-                continue;
-            }
-
-            foreach (var prePull in documents.OfType<V1Alpha1ImagePrePull>())
-            {
-                var problems = validator.Validate(prePull).Errors.Select(e => $"{e.PropertyName}: {e.ErrorMessage}").ToList();
-                if (problems.Count > 0)
+                if (before.GetValueOrDefault(entry.Reference) is { } last && last.Phase == entry.Phase)
                 {
-                    _logger.LogWarning("skipping ImagePrePull {Name} in {File}: {Problems}", prePull.Metadata.Name, file, string.Join("; ", problems));
-                    result[$"{Path.GetFileName(file)}/{prePull.Metadata.Name}"] = $"invalid: {string.Join("; ", problems)}";
                     continue;
                 }
 
-                foreach (var image in prePull.Spec.Images)
+                if (entry.Phase == ImagePhase.Failed)
                 {
-                    wanted[ImageReference.Parse(image).ToString()] = wanted.GetValueOrDefault(ImageReference.Parse(image).ToString()) || prePull.Spec.Pin;
+                    _logger.LogWarning("{Image}: {Phase} ({Reason}): {Message}", entry.Reference, entry.Phase, entry.Reason, entry.Message);
+                }
+                else
+                {
+                    _logger.LogInformation("{Image}: {Phase}", entry.Reference, entry.Phase);
                 }
             }
+
+            result.Status.HeartbeatTime = _time.GetUtcNow().UtcDateTime;
         }
 
-        var info = await runtime.InfoAsync(cancellationToken);
-        foreach (var (reference, pin) in wanted)
+        Status = result.Status;
+        var summary = new Dictionary<string, string>(skipped, StringComparer.Ordinal);
+        foreach (var entry in result.Status.Images ?? [])
         {
-            try
-            {
-                if (await runtime.ImageStatusAsync(reference, cancellationToken) is null)
-                {
-                    _logger.LogInformation("pulling {Image}", reference);
-                    await runtime.PullAsync(reference, null, cancellationToken);
-                }
-
-                if (pin && info.PinningSupported)
-                {
-                    await runtime.PinAsync(reference, true, cancellationToken);
-                    _pinned.Add(reference);
-                }
-
-                result[reference] = "Present";
-            }
-            catch (RuntimeException e)
-            {
-                _logger.LogWarning("{Image}: {Error}", reference, e.Message);
-                result[reference] = e.Message;
-            }
+            summary[entry.Reference] = entry.Phase == ImagePhase.Present ? "Present" : entry.Message is null ? entry.Phase.ToString() : $"{entry.Phase}: {entry.Message}";
         }
 
-        foreach (var reference in _pinned.Where(r => !wanted.ContainsKey(r)).ToList())
-        {
-            if (await runtime.ImageStatusAsync(reference, cancellationToken) is not null)
-            {
-                await runtime.PinAsync(reference, false, cancellationToken);
-            }
-
-            _pinned.Remove(reference);
-            _logger.LogInformation("{Image} is no longer listed: unpinned (kept)", reference);
-        }
-
-        LastResult = result;
+        LastResult = summary;
         Passes++;
+        return result.RetryAt;
     }
 }

@@ -6,70 +6,52 @@ namespace Longshore.Api;
 /// <summary>Rules for ImagePolicy: repositories without tags, exactly one of tag and semver, mode, cron, selector.</summary>
 public sealed class ImagePolicyValidator : AbstractValidator<V1Alpha1ImagePolicy>
 {
-    public ImagePolicyValidator() => RuleFor(x => x).Custom((policy, context) => Check(policy).Report(context));
+    public ImagePolicyValidator() =>
+        RuleFor(p => p.Spec).NotNull().WithMessage("is required").SetValidator(new SpecValidator()).OverridePropertyName("spec");
 
-    private static FieldProblems Check(V1Alpha1ImagePolicy policy)
+    /// <summary>The repository an entry names, when it parses and carries neither tag nor digest (only those can repeat).</summary>
+    private static string? Repository(PolicyImage image) =>
+        FieldRules.ParseReference(image.Repository) is not null && ImageReference.Parse(image.Repository, defaultTag: false) is { Tag: null, Digest: null } bare
+            ? bare.Repository
+            : null;
+
+    private sealed class SpecValidator : AbstractValidator<ImagePolicySpec>
     {
-        var problems = new FieldProblems();
-        var spec = policy.Spec;
-        if (spec is null)
+        public SpecValidator()
         {
-            problems.Add("spec", "is required");
-            return problems;
+            RuleFor(s => s.Images).Must(images => images is { Count: > 0 }).WithMessage("must list at least one image").OverridePropertyName("images");
+            RuleForEach(s => ListedItem<PolicyImage>.Of(s.Images, Repository))
+                .Must(image => (image.Value.Tag is null) != (image.Value.Semver is null)).WithMessage("set exactly one of tag and semver")
+                .SetValidator(new ImageValidator())
+                .OverridePropertyName("images");
+            RuleFor(s => s.Mode).OneOf("Audit", "Pin", "Enforce").OverridePropertyName("mode");
+            RuleFor(s => s.RefreshSchedule).Satisfies(CronSchedule.Validate).OverridePropertyName("refreshSchedule");
+            RuleFor(s => s.NodeSelector!).SetValidator(new LabelSelectorValidator()).OverridePropertyName("nodeSelector");
+            RuleFor(s => s.NodeSelector)
+                .Null().When(s => !s.EnsureOnNodes)
+                .WithMessage("is only used with ensureOnNodes: true")
+                .OverridePropertyName("nodeSelector");
+            RuleForEach(s => s.ImagePullSecrets).NamedSecret().OverridePropertyName("imagePullSecrets");
         }
+    }
 
-        if (spec.Images is not { Count: > 0 })
+    private sealed class ImageValidator : AbstractValidator<ListedItem<PolicyImage>>
+    {
+        public ImageValidator()
         {
-            problems.Add("spec.images", "must list at least one image");
+            RuleFor(i => i.Value.Repository)
+                .Cascade(CascadeMode.Stop)
+                .ImageReference()
+                .Must(repository => ImageReference.Parse(repository, defaultTag: false) is { Tag: null, Digest: null })
+                .WithMessage((_, repository) => $"'{repository}' carries a tag or digest: name only the repository and use tag or semver")
+                .Must((image, _) => image.RepeatOf is null)
+                .WithMessage((image, repository) => $"'{repository}' repeats spec.images[{image.RepeatOf}]")
+                .OverridePropertyName("repository");
+            RuleFor(i => i.Value.Tag)
+                .Must(tag => ImageReference.TryParse("x:" + tag, out _)).When(i => i.Value.Tag is not null)
+                .WithMessage((_, tag) => $"'{tag}' is not a valid tag: up to 128 characters of letters, digits, '_', '.' and '-', not starting with '.' or '-'")
+                .OverridePropertyName("tag");
+            RuleFor(i => i.Value.Semver).Satisfies(SemverRange.Validate).When(i => i.Value.Semver is not null).OverridePropertyName("semver");
         }
-
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < (spec.Images?.Count ?? 0); i++)
-        {
-            var image = spec.Images![i];
-            var at = $"spec.images[{i}]";
-            if (problems.Reference($"{at}.repository", image.Repository) is { } reference)
-            {
-                var parsed = ImageReference.Parse(image.Repository, defaultTag: false);
-                if (parsed.Tag is not null || parsed.Digest is not null)
-                {
-                    problems.Add($"{at}.repository", $"'{image.Repository}' carries a tag or digest: name only the repository and use tag or semver");
-                }
-                else if (!seen.TryAdd(reference.Repository, i))
-                {
-                    problems.Add($"{at}.repository", $"'{image.Repository}' repeats spec.images[{seen[reference.Repository]}]");
-                }
-            }
-
-            if ((image.Tag is null) == (image.Semver is null))
-            {
-                problems.Add(at, "set exactly one of tag and semver");
-            }
-
-            if (image.Tag is not null && !ImageReference.TryParse("x:" + image.Tag, out _))
-            {
-                problems.Add($"{at}.tag", $"'{image.Tag}' is not a valid tag: up to 128 characters of letters, digits, '_', '.' and '-', not starting with '.' or '-'");
-            }
-
-            if (image.Semver is not null && SemverRange.Validate(image.Semver) is { } error)
-            {
-                problems.Add($"{at}.semver", error);
-            }
-        }
-
-        problems.OneOf("spec.mode", spec.Mode, "Audit", "Pin", "Enforce");
-        if (CronSchedule.Validate(spec.RefreshSchedule) is { } cron)
-        {
-            problems.Add("spec.refreshSchedule", cron);
-        }
-
-        problems.AddRange(LabelSelectorRules.Validate(spec.NodeSelector, "spec.nodeSelector"));
-        if (spec.NodeSelector is not null && !spec.EnsureOnNodes)
-        {
-            problems.Add("spec.nodeSelector", "is only used with ensureOnNodes: true");
-        }
-
-        problems.Secrets("spec.imagePullSecrets", spec.ImagePullSecrets);
-        return problems;
     }
 }

@@ -1,83 +1,59 @@
 using FluentValidation;
+using k8s.Models;
 
 namespace Longshore.Api;
 
 /// <summary>Rules for ImagePrePull beyond the schema: reference grammar, durations, selectors, tolerations, platform.</summary>
 public sealed class ImagePrePullValidator : AbstractValidator<V1Alpha1ImagePrePull>
 {
-    private static readonly string[] Effects = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
+    public ImagePrePullValidator() =>
+        RuleFor(p => p.Spec).NotNull().WithMessage("is required").SetValidator(new SpecValidator()).OverridePropertyName("spec");
 
-    public ImagePrePullValidator() => RuleFor(x => x).Custom((pull, context) => Check(pull).Report(context));
-
-    private static FieldProblems Check(V1Alpha1ImagePrePull pull)
+    private sealed class SpecValidator : AbstractValidator<ImagePrePullSpec>
     {
-        var problems = new FieldProblems();
-        var spec = pull.Spec;
-        if (spec is null)
+        public SpecValidator()
         {
-            problems.Add("spec", "is required");
-            return problems;
+            RuleFor(s => s.Images).Must(images => images is { Count: > 0 }).WithMessage("must list at least one image").OverridePropertyName("images");
+            RuleForEach(s => ListedItem<string>.Of(s.Images, ReferenceKey))
+                .Satisfies(image => FieldRules.ReferenceProblem(image.Value))
+                .Must(image => image.RepeatOf is null).WithMessage((_, image) => $"'{image.Value}' repeats spec.images[{image.RepeatOf}]")
+                .OverridePropertyName("images");
+            RuleForEach(s => ListedItem<string>.Of(s.NodeNames, name => name))
+                .Must(name => IsNodeName(name.Value)).WithMessage((_, name) => $"'{name.Value}' is not a valid node name")
+                .Must(name => name.RepeatOf is null || !IsNodeName(name.Value)).WithMessage((_, name) => $"'{name.Value}' is listed twice")
+                .OverridePropertyName("nodeNames");
+            RuleFor(s => s.NodeSelector!).SetValidator(new LabelSelectorValidator()).OverridePropertyName("nodeSelector");
+            RuleForEach(s => s.Tolerations).SetValidator(new TolerationValidator()).OverridePropertyName("tolerations");
+            RuleForEach(s => s.ImagePullSecrets).NamedSecret().OverridePropertyName("imagePullSecrets");
+            RuleFor(s => s.Parallelism).GreaterThanOrEqualTo(1).WithMessage((_, n) => $"{n} must be at least 1").OverridePropertyName("parallelism");
+            RuleFor(s => s.BackoffLimit).GreaterThanOrEqualTo(0).WithMessage((_, n) => $"{n} must not be negative").OverridePropertyName("backoffLimit");
+            RuleFor(s => (string?)s.PullTimeout).GoDuration(TimeSpan.FromHours(24)).OverridePropertyName("pullTimeout");
+            RuleFor(s => s.Platform).Platform().OverridePropertyName("platform");
         }
 
-        if (spec.Images is not { Count: > 0 })
+        /// <summary>References repeat when they normalise alike (app:1 and docker.io/library/app:1).</summary>
+        private static string? ReferenceKey(string image) => FieldRules.ParseReference(image)?.ToString();
+
+        private static bool IsNodeName(string? name) =>
+            !string.IsNullOrWhiteSpace(name) && name.Length <= 253 && LabelSelectorRules.KeyError(name) is null && !name.Contains('/', StringComparison.Ordinal);
+    }
+
+    private sealed class TolerationValidator : AbstractValidator<V1Toleration>
+    {
+        private static readonly string[] Effects = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
+
+        public TolerationValidator()
         {
-            problems.Add("spec.images", "must list at least one image");
+            RuleFor(t => t.OperatorProperty).OneOf("Exists", "Equal").OverridePropertyName("operator");
+            RuleFor(t => t.Effect).OneOf(Effects).When(t => !string.IsNullOrEmpty(t.Effect)).OverridePropertyName("effect");
+            RuleFor(t => t.Value)
+                .Must(string.IsNullOrEmpty).When(t => t.OperatorProperty == "Exists")
+                .WithMessage("must be empty when operator is Exists")
+                .OverridePropertyName("value");
+            RuleFor(t => t.OperatorProperty)
+                .Equal("Exists").When(t => string.IsNullOrEmpty(t.Key))
+                .WithMessage("must be Exists when key is empty (tolerate every taint)")
+                .OverridePropertyName("operator");
         }
-
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < (spec.Images?.Count ?? 0); i++)
-        {
-            if (problems.Reference($"spec.images[{i}]", spec.Images![i]) is { } reference && !seen.TryAdd(reference.ToString(), i))
-            {
-                problems.Add($"spec.images[{i}]", $"'{spec.Images[i]}' repeats spec.images[{seen[reference.ToString()]}]");
-            }
-        }
-
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < (spec.NodeNames?.Count ?? 0); i++)
-        {
-            var name = spec.NodeNames![i];
-            if (string.IsNullOrWhiteSpace(name) || name.Length > 253 || LabelSelectorRules.KeyError(name) is not null || name.Contains('/', StringComparison.Ordinal))
-            {
-                problems.Add($"spec.nodeNames[{i}]", $"'{name}' is not a valid node name");
-            }
-            else if (!names.Add(name))
-            {
-                problems.Add($"spec.nodeNames[{i}]", $"'{name}' is listed twice");
-            }
-        }
-
-        problems.AddRange(LabelSelectorRules.Validate(spec.NodeSelector, "spec.nodeSelector"));
-        for (var i = 0; i < (spec.Tolerations?.Count ?? 0); i++)
-        {
-            var toleration = spec.Tolerations![i];
-            var at = $"spec.tolerations[{i}]";
-            problems.OneOf($"{at}.operator", toleration.OperatorProperty, "Exists", "Equal");
-            problems.OneOf($"{at}.effect", string.IsNullOrEmpty(toleration.Effect) ? null : toleration.Effect, Effects);
-            if (toleration.OperatorProperty == "Exists" && !string.IsNullOrEmpty(toleration.Value))
-            {
-                problems.Add($"{at}.value", "must be empty when operator is Exists");
-            }
-
-            if (string.IsNullOrEmpty(toleration.Key) && toleration.OperatorProperty != "Exists")
-            {
-                problems.Add($"{at}.operator", "must be Exists when key is empty (tolerate every taint)");
-            }
-        }
-
-        problems.Secrets("spec.imagePullSecrets", spec.ImagePullSecrets);
-        if (spec.Parallelism < 1)
-        {
-            problems.Add("spec.parallelism", $"{spec.Parallelism} must be at least 1");
-        }
-
-        if (spec.BackoffLimit < 0)
-        {
-            problems.Add("spec.backoffLimit", $"{spec.BackoffLimit} must not be negative");
-        }
-
-        problems.Duration("spec.pullTimeout", spec.PullTimeout, TimeSpan.FromHours(24));
-        problems.Platform("spec.platform", spec.Platform);
-        return problems;
     }
 }

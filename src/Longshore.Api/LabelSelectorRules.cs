@@ -1,67 +1,10 @@
 using System.Text.RegularExpressions;
-using k8s.Models;
 
 namespace Longshore.Api;
 
-/// <summary>Kubernetes label key/value syntax and label-selector operator rules.</summary>
+/// <summary>Kubernetes label key and value syntax (selectors are checked by <see cref="LabelSelectorValidator"/>).</summary>
 public static partial class LabelSelectorRules
 {
-    public static IEnumerable<(string Path, string Message)> Validate(V1LabelSelector? selector, string path)
-    {
-        if (selector is null)
-        {
-            yield break;
-        }
-
-        foreach (var (key, value) in selector.MatchLabels ?? new Dictionary<string, string>())
-        {
-            if (KeyError(key) is { } keyError)
-            {
-                yield return ($"{path}.matchLabels", $"key '{key}' {keyError}");
-            }
-
-            if (ValueError(value) is { } valueError)
-            {
-                yield return ($"{path}.matchLabels[{key}]", $"value '{value}' {valueError}");
-            }
-        }
-
-        var expressions = selector.MatchExpressions ?? [];
-        for (var i = 0; i < expressions.Count; i++)
-        {
-            var expression = expressions[i];
-            var at = $"{path}.matchExpressions[{i}]";
-            if (KeyError(expression.Key) is { } keyError)
-            {
-                yield return ($"{at}.key", $"'{expression.Key}' {keyError}");
-            }
-
-            var values = expression.Values ?? [];
-            switch (expression.OperatorProperty)
-            {
-                case "In" or "NotIn" when values.Count == 0:
-                    yield return ($"{at}.values", $"must not be empty for operator {expression.OperatorProperty}");
-                    break;
-                case "Exists" or "DoesNotExist" when values.Count > 0:
-                    yield return ($"{at}.values", $"must be empty for operator {expression.OperatorProperty}");
-                    break;
-                case "In" or "NotIn" or "Exists" or "DoesNotExist":
-                    break;
-                default:
-                    yield return ($"{at}.operator", $"'{expression.OperatorProperty}' is not one of In, NotIn, Exists, DoesNotExist");
-                    break;
-            }
-
-            foreach (var value in values)
-            {
-                if (ValueError(value) is { } valueError)
-                {
-                    yield return ($"{at}.values", $"'{value}' {valueError}");
-                }
-            }
-        }
-    }
-
     /// <summary>Null for a valid label key ([prefix/]name), else what is wrong.</summary>
     public static string? KeyError(string? key)
     {

@@ -1,73 +1,58 @@
 using FluentValidation;
-using Longshore.Oci;
 
 namespace Longshore.Api;
 
 /// <summary>Rules for NodeImage specs (written by the operator; checked so a bad write is caught at the API server).</summary>
 public sealed class NodeImageValidator : AbstractValidator<V1Alpha1NodeImage>
 {
-    public NodeImageValidator() => RuleFor(x => x).Custom((node, context) => Check(node).Report(context));
+    public NodeImageValidator() => RuleFor(n => n.Spec).SetValidator(new SpecValidator()).OverridePropertyName("spec");
 
-    private static FieldProblems Check(V1Alpha1NodeImage node)
+    private sealed class SpecValidator : AbstractValidator<NodeImageSpec>
     {
-        var problems = new FieldProblems();
-        var spec = node.Spec ?? new NodeImageSpec();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < (spec.Images?.Count ?? 0); i++)
+        public SpecValidator()
         {
-            var image = spec.Images![i];
-            var at = $"spec.images[{i}]";
-            if (problems.Reference($"{at}.reference", image.Reference) is { } reference && !seen.Add(reference.ToString() + "|" + image.Platform))
-            {
-                problems.Add($"{at}.reference", $"'{image.Reference}' is listed twice for the same platform");
-            }
-
-            if (image.Digest is not null && !Digest.TryParse(image.Digest, out _))
-            {
-                problems.Add($"{at}.digest", $"'{image.Digest}' is not a digest: expected sha256:<64 hex characters>");
-            }
-
-            if (image.RepoDigest is not null && !Digest.TryParse(image.RepoDigest, out _))
-            {
-                problems.Add($"{at}.repoDigest", $"'{image.RepoDigest}' is not a digest: expected sha256:<64 hex characters>");
-            }
-
-            if (image.Owners is not { Count: > 0 })
-            {
-                problems.Add($"{at}.owners", "must name at least one owner");
-            }
-
-            for (var o = 0; o < (image.Owners?.Count ?? 0); o++)
-            {
-                problems.OneOf($"{at}.owners[{o}].kind", image.Owners![o].Kind, "ImagePrePull", "ImagePolicy");
-                if (string.IsNullOrEmpty(image.Owners[o].Name))
-                {
-                    problems.Add($"{at}.owners[{o}].name", "must not be empty");
-                }
-            }
-
-            problems.Duration($"{at}.pullTimeout", image.PullTimeout, TimeSpan.FromHours(24));
-            problems.Platform($"{at}.platform", image.Platform);
+            RuleForEach(s => ListedItem<WantedImage>.Of(s.Images, Key))
+                .SetValidator(new WantedImageValidator())
+                .OverridePropertyName("images");
+            RuleForEach(s => s.PruneRequests).SetValidator(new PruneRequestValidator()).OverridePropertyName("pruneRequests");
         }
+    }
 
-        for (var i = 0; i < (spec.PruneRequests?.Count ?? 0); i++)
+    /// <summary>One entry per reference and platform.</summary>
+    private static string? Key(WantedImage image) =>
+        FieldRules.ParseReference(image.Reference) is { } reference ? reference + "|" + image.Platform : null;
+
+    private sealed class WantedImageValidator : AbstractValidator<ListedItem<WantedImage>>
+    {
+        public WantedImageValidator()
         {
-            var request = spec.PruneRequests![i];
-            var at = $"spec.pruneRequests[{i}]";
-            if (string.IsNullOrEmpty(request.Name))
+            RuleFor(i => i.Value.Reference)
+                .Cascade(CascadeMode.Stop)
+                .ImageReference()
+                .Must((image, _) => image.RepeatOf is null)
+                .WithMessage((_, reference) => $"'{reference}' is listed twice for the same platform")
+                .OverridePropertyName("reference");
+            RuleFor(i => i.Value.Digest).Digest().OverridePropertyName("digest");
+            RuleFor(i => i.Value.RepoDigest).Digest().OverridePropertyName("repoDigest");
+            RuleFor(i => i.Value.Owners).Must(owners => owners is { Count: > 0 }).WithMessage("must name at least one owner").OverridePropertyName("owners");
+            RuleForEach(i => i.Value.Owners).ChildRules(owner =>
             {
-                problems.Add($"{at}.name", "must name the ImagePrune");
-            }
-
-            if (string.IsNullOrEmpty(request.RunId))
-            {
-                problems.Add($"{at}.runId", "must not be empty");
-            }
-
-            problems.OneOf($"{at}.mode", request.Mode, "Dangling", "Unused");
-            problems.Duration($"{at}.olderThan", request.OlderThan);
+                owner.RuleFor(o => o.Kind).OneOf("ImagePrePull", "ImagePolicy").OverridePropertyName("kind");
+                owner.RuleFor(o => o.Name).Must(name => !string.IsNullOrEmpty(name)).WithMessage("must not be empty").OverridePropertyName("name");
+            }).OverridePropertyName("owners");
+            RuleFor(i => i.Value.PullTimeout).GoDuration(TimeSpan.FromHours(24)).OverridePropertyName("pullTimeout");
+            RuleFor(i => i.Value.Platform).Platform().OverridePropertyName("platform");
         }
+    }
 
-        return problems;
+    private sealed class PruneRequestValidator : AbstractValidator<PruneRequest>
+    {
+        public PruneRequestValidator()
+        {
+            RuleFor(r => r.Name).Must(name => !string.IsNullOrEmpty(name)).WithMessage("must name the ImagePrune").OverridePropertyName("name");
+            RuleFor(r => r.RunId).Must(id => !string.IsNullOrEmpty(id)).WithMessage("must not be empty").OverridePropertyName("runId");
+            RuleFor(r => r.Mode).OneOf("Dangling", "Unused").OverridePropertyName("mode");
+            RuleFor(r => r.OlderThan).GoDuration().OverridePropertyName("olderThan");
+        }
     }
 }

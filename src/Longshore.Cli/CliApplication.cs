@@ -6,13 +6,17 @@ using Longshore.Registry;
 namespace Longshore.Cli;
 
 /// <summary>
-/// The <c>longshore</c> command line. Exit codes: 0 success, 1 the operation failed, 2 bad usage, 130 interrupted.
+/// The <c>longshore</c> command line. Exit codes: 0 success, 1 the operation failed, 2 bad usage, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 /// Errors are one line on stderr; nothing half-written is left visible (the store commits atomically).
 /// </summary>
 public static class CliApplication
 {
     public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default) =>
         RunAsync(args, CliEnvironment.FromConsole(), cancellationToken);
+
+    /// <summary>Runs as the <c>longshore</c> process: SIGINT and SIGTERM cancel the command, which exits 130 or 143.</summary>
+    internal static Task<int> RunAsync(string[] args, TerminationSignals signals) =>
+        RunAsync(args, CliEnvironment.FromConsole(), signals.Token, () => signals.ExitCode);
 
     /// <summary>Runs with explicit output streams and environment, as tests do.</summary>
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken = default) =>
@@ -21,7 +25,7 @@ public static class CliApplication
             new CliEnvironment(output, error, name => environment.TryGetValue(name, out var value) ? value : null, TimeProvider.System, false, () => Stream.Null, () => Stream.Null),
             cancellationToken);
 
-    internal static async Task<int> RunAsync(string[] args, CliEnvironment environment, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(string[] args, CliEnvironment environment, CancellationToken cancellationToken, Func<int>? interruptedExitCode = null)
     {
         var globals = new GlobalOptions();
         var root = new RootCommand("Longshore: pull, keep, pin and prune container images with Docker's semantics.");
@@ -49,12 +53,23 @@ public static class CliApplication
 
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = environment.Output, Error = environment.Error, EnableDefaultExceptionHandler = false }, cancellationToken);
+            // Signals are ours (see TerminationSignals): the library's own handler would end the process after a fixed
+            // timeout with no word on stderr.
+            var configuration = new InvocationConfiguration
+            {
+                Output = environment.Output,
+                Error = environment.Error,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null,
+            };
+            return await parse.InvokeAsync(configuration, cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
+            // Whatever a cancelled operation ends with (its cancellation, or a transfer it cut short), the user asked
+            // for it: one line, no stack.
             await environment.Error.WriteLineAsync("Interrupted: nothing partial was kept.");
-            return 130;
+            return interruptedExitCode?.Invoke() ?? TerminationSignals.InterruptExitCode;
         }
         catch (Exception e) when (Describe(e) is { } message)
         {

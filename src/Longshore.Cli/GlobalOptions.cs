@@ -17,10 +17,17 @@ internal sealed class GlobalOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    public Option<string?> RegistryTimeout { get; } = new("--registry-timeout")
+    {
+        Description = "Seconds a registry may take to answer, or go without sending data, before the attempt fails (default 30; also $LONGSHORE_REGISTRY_TIMEOUT)",
+        Recursive = true,
+    };
+
     public void AddTo(RootCommand root)
     {
         root.Add(Store);
         root.Add(InsecureRegistries);
+        root.Add(RegistryTimeout);
     }
 
     public ImageStore OpenStore(ParseResult parse, CliEnvironment environment) =>
@@ -45,12 +52,29 @@ internal sealed class GlobalOptions
             }
         }
 
+        var timeout = ParseTimeout(parse, environment);
         var credentials = Credentials(environment);
         return new RegistryClient(new RegistryClientOptions
         {
             InsecureRegistries = insecure,
             Credentials = host => credentialOverride ?? credentials.Find(host),
+            RequestTimeout = timeout,
+            BodyIdleTimeout = timeout,
+            TransferRateWindow = timeout,
         });
+    }
+
+    private TimeSpan ParseTimeout(ParseResult parse, CliEnvironment environment)
+    {
+        var value = parse.GetValue(RegistryTimeout) ?? environment.Variable("LONGSHORE_REGISTRY_TIMEOUT");
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return TimeSpan.FromSeconds(30);
+        }
+
+        return double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds is >= 0.1 and <= 86400
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new CliException($"--registry-timeout: '{value}' is not a number of seconds between 0.1 and 86400", 2);
     }
 
     public static ImageReference ParseReference(string value, string what)

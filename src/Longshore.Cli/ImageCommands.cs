@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Longshore.LayerStore;
 using Longshore.Oci;
+using Longshore.Transfer;
 
 namespace Longshore.Cli;
 
@@ -43,7 +44,7 @@ internal static class ImageCommands
             }
 
             var view = silent ? null : new PullProgressView(output, environment.OutputIsTerminal, environment.Time);
-            var result = await store.PullAsync(target, registry, options, view, ct);
+            var result = await new ImagePuller(store).PullAsync(target, registry, options, view, ct);
             view?.Complete();
             if (!silent)
             {
@@ -371,7 +372,7 @@ internal static class ImageCommands
             using var registry = globals.Registry(parse, environment);
             await environment.Output.WriteLineAsync($"The push refers to repository [{destination.Repository}]");
             var progress = new SynchronousProgress<PushProgress>(p => environment.Output.WriteLine($"{p.Blob.Short}: {p.Status}"));
-            var digest = await store.PushAsync(source, destination, registry, progress, ct);
+            var digest = await new ImagePusher(store).PushAsync(source, destination, registry, progress, ct);
             await environment.Output.WriteLineAsync($"{destination.Tag ?? "latest"}: digest: {digest}");
             return 0;
         });

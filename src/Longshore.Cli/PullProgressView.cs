@@ -1,4 +1,4 @@
-using Longshore.LayerStore;
+using Longshore.Transfer;
 using Longshore.Oci;
 
 namespace Longshore.Cli;

@@ -34,6 +34,14 @@ public static class Conditions
         return changed;
     }
 
+    /// <summary>Removes a condition; returns whether it was there.</summary>
+    public static bool Remove(IList<V1Condition> conditions, string type)
+    {
+        ArgumentNullException.ThrowIfNull(conditions);
+        var existing = conditions.FirstOrDefault(c => c.Type == type);
+        return existing is not null && conditions.Remove(existing);
+    }
+
     /// <summary>A deep copy to build new status from: objects in an informer's cache are shared and never changed in place.</summary>
     public static List<V1Condition> Copy(IEnumerable<V1Condition>? conditions) =>
         (conditions ?? []).Select(c => new V1Condition { Type = c.Type, Status = c.Status, Reason = c.Reason, Message = c.Message, ObservedGeneration = c.ObservedGeneration, LastTransitionTime = c.LastTransitionTime }).ToList();

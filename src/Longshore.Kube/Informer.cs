@@ -15,11 +15,12 @@ namespace Longshore.Kube;
 public sealed class Informer<T>(ResourceClient<T> client, ListOptions? options = null, ILogger? logger = null, TimeProvider? time = null)
     where T : IKubernetesObject<V1ObjectMeta>
 {
+    private static readonly Backoff RetryBackoff = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30));
     private readonly ListOptions _options = options ?? new ListOptions();
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<Action<WatchEventType, T>> _handlers = [];
+    private readonly List<Action<ObjectEvent<T>>> _handlers = [];
 
     public ObjectCache<T> Cache { get; } = new();
 
@@ -32,7 +33,10 @@ public sealed class Informer<T>(ResourceClient<T> client, ListOptions? options =
     public string LastResourceVersion { get; private set; } = string.Empty;
 
     /// <summary>Called for every add, update and delete the cache sees, on the informer's loop.</summary>
-    public void OnEvent(Action<WatchEventType, T> handler) => _handlers.Add(handler);
+    public void OnEvent(Action<WatchEventType, T> handler) => _handlers.Add(e => handler(e.Type, e.Object));
+
+    /// <summary>Like <see cref="OnEvent(Action{WatchEventType, T})"/>, with the object as the cache held it before (for predicates).</summary>
+    public void OnEvent(Action<ObjectEvent<T>> handler) => _handlers.Add(handler);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -80,7 +84,7 @@ public sealed class Informer<T>(ResourceClient<T> client, ListOptions? options =
             catch (Exception e)
             {
                 failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 100 * Math.Pow(2, Math.Min(failures, 10))));
+                var delay = RetryBackoff.Delay(failures);
                 _logger.LogWarning("{Kind} list/watch failed ({Error}); retrying in {Delay}", typeof(T).Name, e.Message, delay);
                 try
                 {
@@ -117,7 +121,7 @@ public sealed class Informer<T>(ResourceClient<T> client, ListOptions? options =
         {
             if (Cache.Remove(key, out var gone) && gone is not null)
             {
-                Notify(WatchEventType.Deleted, gone);
+                Notify(new ObjectEvent<T>(WatchEventType.Deleted, gone, gone));
             }
         }
 
@@ -135,12 +139,13 @@ public sealed class Informer<T>(ResourceClient<T> client, ListOptions? options =
         switch (type)
         {
             case WatchEventType.Added or WatchEventType.Modified:
+                var previous = Cache.Get(ResourceKey.Of(item));
                 Cache.Set(item);
-                Notify(type, item);
+                Notify(new ObjectEvent<T>(previous is null ? WatchEventType.Added : WatchEventType.Modified, item, previous));
                 break;
             case WatchEventType.Deleted:
-                Cache.Remove(ResourceKey.Of(item), out _);
-                Notify(type, item);
+                Cache.Remove(ResourceKey.Of(item), out var removed);
+                Notify(new ObjectEvent<T>(type, item, removed));
                 break;
             default:
                 // Bookmarks only move the resourceVersion.
@@ -148,13 +153,13 @@ public sealed class Informer<T>(ResourceClient<T> client, ListOptions? options =
         }
     }
 
-    private void Notify(WatchEventType type, T item)
+    private void Notify(ObjectEvent<T> change)
     {
         foreach (var handler in _handlers)
         {
             try
             {
-                handler(type, item);
+                handler(change);
             }
             catch (Exception e)
             {

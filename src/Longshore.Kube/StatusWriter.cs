@@ -6,18 +6,19 @@ using k8s.Models;
 namespace Longshore.Kube;
 
 /// <summary>
-/// Writes status through the status subresource, only when it changed (compared as JSON), with optimistic
-/// concurrency: a 409 re-reads the object and tries again.
+/// Writes status through the status subresource, only when it changed, with optimistic concurrency: a 409 re-reads
+/// the object and tries again. "Changed" is the comparer's answer (compare records, e.g. through
+/// <see cref="ValueComparer.By{T, TValue}"/>); without one, the serialised forms are compared.
 /// </summary>
 public static class StatusWriter
 {
     /// <summary>Returns true when a write was made.</summary>
-    public static async Task<bool> WriteAsync<T, TStatus>(CustomResourceClient<T> client, T current, TStatus desired, CancellationToken cancellationToken)
+    public static async Task<bool> WriteAsync<T, TStatus>(CustomResourceClient<T> client, T current, TStatus desired, CancellationToken cancellationToken, IEqualityComparer<TStatus?>? comparer = null)
         where T : IKubernetesObject<V1ObjectMeta>, IStatus<TStatus?>
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            if (Json(current.Status) == Json(desired))
+            if (comparer is not null ? comparer.Equals(current.Status, desired) : Json(current.Status) == Json(desired))
             {
                 return false;
             }

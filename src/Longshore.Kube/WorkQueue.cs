@@ -18,8 +18,7 @@ public sealed class WorkQueue<TKey> : IDisposable
     private readonly Dictionary<TKey, long> _waiting = [];
     private readonly SemaphoreSlim _available = new(0);
     private readonly TimeProvider _time;
-    private readonly TimeSpan _baseDelay;
-    private readonly TimeSpan _maxDelay;
+    private readonly Backoff _backoff;
     private readonly double _tokensPerSecond;
     private readonly double _burst;
     private double _tokens;
@@ -29,8 +28,7 @@ public sealed class WorkQueue<TKey> : IDisposable
     public WorkQueue(TimeProvider? time = null, TimeSpan? baseDelay = null, TimeSpan? maxDelay = null, double tokensPerSecond = 10, int burst = 100)
     {
         _time = time ?? TimeProvider.System;
-        _baseDelay = baseDelay ?? TimeSpan.FromMilliseconds(5);
-        _maxDelay = maxDelay ?? TimeSpan.FromSeconds(1000);
+        _backoff = new Backoff(baseDelay ?? TimeSpan.FromMilliseconds(5), maxDelay ?? TimeSpan.FromSeconds(1000));
         _tokensPerSecond = tokensPerSecond;
         _burst = burst;
         _tokens = burst;
@@ -110,9 +108,9 @@ public sealed class WorkQueue<TKey> : IDisposable
         TimeSpan delay;
         lock (_gate)
         {
-            var failures = _failures.GetValueOrDefault(key);
-            _failures[key] = failures + 1;
-            var backoff = TimeSpan.FromTicks((long)Math.Min(_maxDelay.Ticks, _baseDelay.Ticks * Math.Pow(2, Math.Min(failures, 40))));
+            var failures = _failures.GetValueOrDefault(key) + 1;
+            _failures[key] = failures;
+            var backoff = _backoff.Delay(failures);
             var bucket = BucketDelay();
             delay = backoff > bucket ? backoff : bucket;
         }

@@ -294,14 +294,6 @@ public sealed partial class ImageStore
     private static Task WriteDirectoryAsync(TarWriter writer, string path, CancellationToken cancellationToken) =>
         writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, path) { ModificationTime = ArchiveTime, Mode = (UnixFileMode)0x1ED }, cancellationToken);
 
-    private async Task<byte[]> ReadBlobAsync(Digest digest, CancellationToken cancellationToken)
-    {
-        await using var stream = OpenBlob(digest);
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, cancellationToken);
-        return buffer.ToArray();
-    }
-
     private static async Task<List<LoadedImage>> ReadOciLayoutAsync(string folder, CancellationToken cancellationToken)
     {
         var index = ImageIndex.Parse(await File.ReadAllBytesAsync(Path.Combine(folder, "index.json"), cancellationToken));

@@ -1,72 +1,126 @@
+using k8s;
 using k8s.Models;
 using Longshore.Api;
 using Longshore.Kube;
 using Longshore.Oci;
 using Longshore.Registry;
-using Microsoft.Extensions.Logging;
 
 namespace Longshore.Operator;
 
 /// <summary>
-/// Turns an ImagePrePull into NodeImage entries on its target nodes (at most <c>parallelism</c> nodes pulling at once)
-/// and folds the agents' NodeImage statuses back into its status. Level-triggered: every call recomputes from the
-/// caches; deleting the object (finalizer) removes its entries and nothing that another object still wants.
+/// Turns an ImagePrePull into NodeImage entries on its target nodes and folds the agents' NodeImage statuses back into
+/// its status. Thin: it reads the caches, resolves images and copies pull secrets (I/O), asks
+/// <see cref="NodeImagePlanner"/> what each NodeImage should hold and <see cref="PrePullStatusBuilder"/> what the status
+/// should say, and writes the differences. Deleting the object (finalizer) removes its entries and nothing another
+/// object still wants.
 /// </summary>
 public sealed class ImagePrePullReconciler(
-    ObjectCache<V1Alpha1ImagePrePull> prePulls,
-    ObjectCache<V1Node> nodes,
-    ObjectCache<V1Alpha1NodeImage> nodeImages,
-    CustomResourceClient<V1Alpha1ImagePrePull> prePullClient,
-    CustomResourceClient<V1Alpha1NodeImage> nodeImageClient,
+    InformerRegistry informers,
+    IKubernetes client,
     ImageResolver resolver,
-    PullSecretMirror secrets,
-    EventRecorder events,
+    OperatorOptions options,
+    ImagePrePullMetrics metrics,
     TimeProvider time,
-    ILogger<ImagePrePullReconciler> logger) : IReconciler
+    ILogger<ImagePrePullReconciler> logger) : IReconciler<V1Alpha1ImagePrePull>
 {
     public const string Finalizer = "longshore.io/imageprepull";
-    public const int MaxFailuresListed = 20;
 
-    public string Name => "imageprepull";
+    private readonly ObjectCache<V1Alpha1ImagePrePull> _prePulls = informers.For<V1Alpha1ImagePrePull>().Cache;
+    private readonly ObjectCache<V1Node> _nodes = informers.For<V1Node>().Cache;
+    private readonly ObjectCache<V1Alpha1NodeImage> _nodeImages = informers.For<V1Alpha1NodeImage>().Cache;
+    private readonly CustomResourceClient<V1Alpha1ImagePrePull> _prePullClient = new(client);
+    private readonly CustomResourceClient<V1Alpha1NodeImage> _nodeImageClient = new(client);
+    private readonly PullSecretMirror _secrets = new(client, options.Namespace);
+    private readonly EventRecorder _events = new(client, "longshore-operator", logger, time);
 
-    public async Task<ReconcileResult> ReconcileAsync(ResourceKey key, CancellationToken cancellationToken)
+    /// <summary>The ImagePrePulls whose entries a NodeImage holds: how NodeImage changes map back to their owners.</summary>
+    public static IEnumerable<ResourceKey> OwnersOf(V1Alpha1NodeImage nodeImage) =>
+        (nodeImage.Spec.Images ?? []).SelectMany(i => i.Owners)
+            .Where(o => o.Kind == V1Alpha1ImagePrePull.KindName)
+            .Select(o => new ResourceKey(o.Namespace, o.Name))
+            .Distinct();
+
+    /// <summary>NodeImage changes that can matter to an ImagePrePull: its spec, its images' reported state, adds and deletes; not heartbeats.</summary>
+    public static bool NodeImageChanged(ObjectEvent<V1Alpha1NodeImage> change) =>
+        Predicates.GenerationChanged(change)
+        || !Reported(change.Previous).Equals(Reported(change.Object));
+
+    public async Task<ReconcileResult> ReconcileAsync(V1Alpha1ImagePrePull prePull, CancellationToken cancellationToken)
     {
-        var prePull = prePulls.Get(key);
-        if (prePull is null)
-        {
-            return ReconcileResult.Done;
-        }
-
-        var owner = new ImageOwner { Kind = V1Alpha1ImagePrePull.KindName, Namespace = key.Namespace, Name = key.Name };
-        if (Finalizers.IsDeleting(prePull))
-        {
-            await RemoveEntriesAsync(owner, keepOn: new HashSet<string>(), cancellationToken);
-            await CollectSecretsAsync(except: key, cancellationToken);
-            if (Finalizers.Has(prePull, Finalizer))
-            {
-                await Finalizers.RemoveAsync(prePullClient, prePull, Finalizer, cancellationToken);
-            }
-
-            logger.LogInformation("ImagePrePull {Key} deleted: its NodeImage entries are removed", key);
-            return ReconcileResult.Done;
-        }
-
-        if (!Finalizers.Has(prePull, Finalizer))
-        {
-            prePull = await Finalizers.AddAsync(prePullClient, prePull, Finalizer, cancellationToken);
-        }
-
+        var key = ResourceKey.Of(prePull);
         var spec = prePull.Spec;
-        var targets = TargetNodes.Select(spec, nodes.Items);
-        logger.LogDebug("reconciling ImagePrePull {Key}: {Targets} of {Nodes} node(s) targeted", key, targets.Count, nodes.Count);
-        var status = new ImagePrePullStatus { ObservedGeneration = prePull.Metadata.Generation, Conditions = Conditions.Copy(prePull.Status?.Conditions) };
+        var owner = new PlannedOwner(V1Alpha1ImagePrePull.KindName, key.Namespace, key.Name);
+        var targets = TargetNodes.Select(spec, _nodes.Items);
+        logger.LogDebug("reconciling ImagePrePull {Key}: {Targets} of {Nodes} node(s) targeted", key, targets.Count, _nodes.Count);
         var now = time.GetUtcNow();
 
-        // Resolve every image for every platform among the targets.
+        var (resolved, digests, repoDigests) = await ResolveAsync(key, spec, targets, now, cancellationToken);
+
+        // Secrets the agents need, copied where they may read them.
+        (string Namespace, string Name)? pullSecret = null;
+        foreach (var secret in spec.ImagePullSecrets ?? [])
+        {
+            var copy = await _secrets.EnsureAsync(key.Namespace, secret.Name, cancellationToken);
+            pullSecret ??= (_secrets.OperatorNamespace, copy);
+        }
+
+        var failures = new List<FailedNode>();
+        var targetNodes = targets.Select(node =>
+        {
+            var platform = TargetNodes.PlatformOf(node, spec.Platform).ToString();
+            var status = _nodeImages.Get(new ResourceKey(string.Empty, node.Metadata.Name))?.Status;
+            var (phase, failed) = NodeProgress.Of(node.Metadata.Name, status, spec.Images, platform, digests, repoDigests);
+            failures.AddRange(failed);
+            return new TargetNode(node.Metadata.Name, platform, phase);
+        }).ToList();
+
+        var current = CurrentEntries();
+        var plan = NodeImagePlanner.Plan(PrePullIntent.Of(owner, spec, pullSecret, digests, repoDigests), targetNodes, current);
+        await WriteAsync(plan.Desired, current, cancellationToken);
+        await CollectSecretsAsync(except: null, cancellationToken);
+
+        var result = PrePullStatusBuilder.Build(prePull.Metadata.Generation, prePull.Status, resolved, targetNodes, failures, plan.Carrying, now);
+        var status = result.Status;
+        metrics.Record(key, status.DesiredNodes, status.ReadyNodes, status.FailedNodes);
+        var wasReady = Conditions.IsTrue(prePull.Status?.Conditions, PrePullConditions.Ready);
+        var wasDegraded = Conditions.IsTrue(prePull.Status?.Conditions, PrePullConditions.Degraded);
+        if (await StatusWriter.WriteAsync(_prePullClient, prePull, status, cancellationToken, PrePullStatusValue.Comparer))
+        {
+            if (result.Progress == Progress.Current && !wasReady)
+            {
+                await _events.NormalAsync(prePull, PrePullConditions.Ready, $"all {status.DesiredNodes} target node(s) have every image", cancellationToken);
+            }
+
+            if (Conditions.IsTrue(status.Conditions, PrePullConditions.Degraded) && !wasDegraded)
+            {
+                await _events.WarningAsync(prePull, result.Reason.ToString(), status.Conditions!.First(c => c.Type == PrePullConditions.Degraded).Message, cancellationToken);
+            }
+        }
+
+        // Look again when slots may have freed up, and re-resolve tags every resolve interval so moved tags reach the nodes.
+        return ReconcileResult.After(plan.Waiting > 0 && resolver.Interval > TimeSpan.FromSeconds(5) ? TimeSpan.FromSeconds(5) : resolver.Interval);
+    }
+
+    public async Task FinalizeAsync(V1Alpha1ImagePrePull prePull, CancellationToken cancellationToken)
+    {
+        var key = ResourceKey.Of(prePull);
+        var current = CurrentEntries();
+        await WriteAsync(NodeImagePlanner.Remove(new PlannedOwner(V1Alpha1ImagePrePull.KindName, key.Namespace, key.Name), current), current, cancellationToken);
+        await CollectSecretsAsync(except: key, cancellationToken);
+        metrics.Forget(key);
+        logger.LogInformation("ImagePrePull {Key} deleted: its NodeImage entries are removed", key);
+    }
+
+    private static ValueList<(string Reference, ImagePhase Phase, string? Digest, PullFailureReason? Reason, string? Message)> Reported(V1Alpha1NodeImage? nodeImage) =>
+        (nodeImage?.Status?.Images ?? []).Select(i => (i.Reference, i.Phase, i.Digest, i.Reason, i.Message)).ToValueList();
+
+    /// <summary>Resolves every image for every platform among the targets.</summary>
+    private async Task<(List<Api.ResolvedImage> Resolved, Dictionary<(string Image, string Platform), string> Digests, Dictionary<string, string> RepoDigests)> ResolveAsync(
+        ResourceKey key, ImagePrePullSpec spec, IReadOnlyList<V1Node> targets, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var platforms = targets.Select(n => TargetNodes.PlatformOf(n, spec.Platform)).DistinctBy(p => p.ToString()).ToList();
         var digests = new Dictionary<(string Image, string Platform), string>();
-        var resolveErrors = new List<string>();
-        status.Images = [];
+        var resolved = new List<Api.ResolvedImage>();
         foreach (var image in spec.Images)
         {
             var entry = new Api.ResolvedImage { Image = image, Platforms = [], ResolvedAt = now.UtcDateTime };
@@ -75,256 +129,72 @@ public sealed class ImagePrePullReconciler(
                 var reference = ImageReference.Parse(image);
                 foreach (var platform in platforms)
                 {
-                    var resolved = await resolver.ResolveAsync(reference, platform, key.Namespace, spec.ImagePullSecrets, cancellationToken);
-                    entry.Digest = resolved.RepoDigest.ToString();
-                    entry.Platforms.Add(new PlatformDigest { Platform = platform.ToString(), Digest = resolved.Manifest.Digest.ToString() });
-                    digests[(image, platform.ToString())] = resolved.Manifest.Digest.ToString();
+                    var answer = await resolver.ResolveAsync(reference, platform, key.Namespace, spec.ImagePullSecrets, cancellationToken);
+                    entry.Digest = answer.RepoDigest.ToString();
+                    entry.Platforms.Add(new PlatformDigest { Platform = platform.ToString(), Digest = answer.Manifest.Digest.ToString() });
+                    digests[(image, platform.ToString())] = answer.Manifest.Digest.ToString();
                 }
             }
             catch (Exception e) when (e is RegistryException or OciFormatException)
             {
                 entry.Message = e.Message;
-                resolveErrors.Add($"{image}: {e.Message}");
             }
 
-            var previous = prePull.Status?.Images?.FirstOrDefault(i => i.Image == image);
-            if (previous is not null && previous.Digest == entry.Digest && previous.Message == entry.Message)
-            {
-                // Unchanged resolutions keep their time, so a status write happens only when something changed.
-                entry.ResolvedAt = previous.ResolvedAt;
-            }
-
-            status.Images.Add(entry);
+            resolved.Add(entry);
         }
 
         // What each tag pointed at (an index digest for multi-platform images), as the runtimes report it.
-        var repoDigests = status.Images.Where(i => i.Digest is not null).DistinctBy(i => i.Image).ToDictionary(i => i.Image, i => i.Digest!, StringComparer.Ordinal);
+        var repoDigests = resolved.Where(i => i.Digest is not null).DistinctBy(i => i.Image).ToDictionary(i => i.Image, i => i.Digest!, StringComparer.Ordinal);
+        return (resolved, digests, repoDigests);
+    }
 
-        // Secrets the agents need, copied where they may read them.
-        SecretReference? pullSecret = null;
-        foreach (var secret in spec.ImagePullSecrets ?? [])
-        {
-            var copy = await secrets.EnsureAsync(key.Namespace, secret.Name, cancellationToken);
-            pullSecret ??= new SecretReference { Namespace = secrets.OperatorNamespace, Name = copy };
-        }
+    private Dictionary<string, ValueList<PlannedImage>> CurrentEntries() =>
+        _nodeImages.Items.ToDictionary(n => n.Metadata.Name, n => PlannedImage.From(n.Spec.Images), StringComparer.Ordinal);
 
-        // Nodes already carrying this object's entries have started; new ones start while fewer than parallelism are in progress.
-        var started = new List<V1Node>();
-        var inProgress = 0;
-        var ready = 0;
-        var failed = new List<FailedNode>();
-        var pulling = 0;
-        foreach (var node in targets)
-        {
-            var nodeImage = nodeImages.Get(new ResourceKey(string.Empty, node.Metadata.Name));
-            var wanted = nodeImage?.Spec.Images?.Any(i => i.Owners.Any(o => Same(o, owner))) == true;
-            if (!wanted)
-            {
-                continue;
-            }
-
-            started.Add(node);
-            var state = NodeState(nodeImage!, node, spec, digests, repoDigests);
-            switch (state.Phase)
-            {
-                case "Ready":
-                    ready++;
-                    break;
-                case "Failed":
-                    failed.AddRange(state.Failures);
-                    break;
-                default:
-                    pulling++;
-                    inProgress++;
-                    break;
-            }
-        }
-
-        var startable = targets.Where(n => !started.Contains(n)).Take(Math.Max(0, spec.Parallelism - inProgress)).ToList();
+    /// <summary>Writes the NodeImages whose planned entries differ from what they hold (or whose Node owner is stale).</summary>
+    private Task WriteAsync(IReadOnlyDictionary<string, ValueList<PlannedImage>> desired, Dictionary<string, ValueList<PlannedImage>> current, CancellationToken cancellationToken) =>
         // Node writes are independent: several at once keep fan-out to large fleets short.
-        await Parallel.ForEachAsync(
-            started.Concat(startable),
+        Parallel.ForEachAsync(
+            desired,
             new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
-            async (node, ct) => await EnsureEntriesAsync(node, owner, spec, digests, repoDigests, pullSecret, ct));
-
-        pulling += startable.Count;
-        var targetNames = targets.Select(n => n.Metadata.Name).ToHashSet(StringComparer.Ordinal);
-        await RemoveEntriesAsync(owner, keepOn: targetNames, cancellationToken);
-        await CollectSecretsAsync(except: null, cancellationToken);
-
-        status.DesiredNodes = targets.Count;
-        status.ReadyNodes = ready;
-        status.PullingNodes = pulling;
-        status.FailedNodes = failed.Select(f => f.Node).Distinct().Count();
-        status.Failures = failed.Take(MaxFailuresListed).ToList();
-        var allReady = targets.Count > 0 && ready == targets.Count && resolveErrors.Count == 0;
-        var wasReady = Conditions.IsTrue(prePull.Status?.Conditions, "Ready");
-        var wasDegraded = Conditions.IsTrue(prePull.Status?.Conditions, "Degraded");
-        var generation = prePull.Metadata.Generation;
-        Conditions.Set(
-            status.Conditions,
-            "Ready",
-            allReady,
-            allReady ? "AllNodesReady" : targets.Count == 0 ? "NoTargetNodes" : resolveErrors.Count > 0 ? "ResolveFailed" : "Pulling",
-            targets.Count == 0 ? "no node matches the selector, names and tolerations" : $"{ready}/{targets.Count} nodes have every image",
-            generation,
-            now);
-        Conditions.Set(status.Conditions, "Progressing", pulling > 0 || started.Count + startable.Count < targets.Count, pulling > 0 ? "Pulling" : "Idle", $"{pulling} node(s) pulling, {targets.Count - started.Count - startable.Count} waiting for a slot", generation, now);
-        var degraded = failed.Count > 0 || resolveErrors.Count > 0;
-        Conditions.Set(
-            status.Conditions,
-            "Degraded",
-            degraded,
-            resolveErrors.Count > 0 ? "ResolveFailed" : failed.Count > 0 ? "PullFailed" : "AsExpected",
-            resolveErrors.Count > 0 ? string.Join("; ", resolveErrors) : failed.Count > 0 ? $"{status.FailedNodes} node(s) failed: {failed[0].Node}: {failed[0].Message ?? failed[0].Reason}" : "no failures",
-            generation,
-            now);
-
-        if (await StatusWriter.WriteAsync(prePullClient, prePull, status, cancellationToken))
-        {
-            OperatorMetrics.Record(key, status);
-            if (allReady && !wasReady)
+            async (entry, ct) =>
             {
-                await events.NormalAsync(prePull, "Ready", $"all {targets.Count} target node(s) have every image", cancellationToken);
-            }
-
-            if (degraded && !wasDegraded)
-            {
-                await events.WarningAsync(prePull, resolveErrors.Count > 0 ? "ResolveFailed" : "PullFailed", status.Conditions.First(c => c.Type == "Degraded").Message, cancellationToken);
-            }
-        }
-
-        // Look again when slots may have freed up, and re-resolve tags every resolve interval so moved tags reach the nodes.
-        var waiting = startable.Count + started.Count < targets.Count;
-        return ReconcileResult.After(waiting && resolver.Interval > TimeSpan.FromSeconds(5) ? TimeSpan.FromSeconds(5) : resolver.Interval);
-    }
-
-    private static bool Same(ImageOwner a, ImageOwner b) => a.Kind == b.Kind && a.Namespace == b.Namespace && a.Name == b.Name;
-
-    /// <summary>
-    /// A node's progress on this object's images. A runtime reports the digest the tag pointed at when it pulled: the
-    /// platform's manifest for single-platform images, the index for multi-platform ones; either is the resolved image.
-    /// </summary>
-    private static (string Phase, List<FailedNode> Failures) NodeState(
-        V1Alpha1NodeImage nodeImage,
-        V1Node node,
-        ImagePrePullSpec spec,
-        Dictionary<(string Image, string Platform), string> digests,
-        Dictionary<string, string> repoDigests)
-    {
-        var platform = TargetNodes.PlatformOf(node, spec.Platform).ToString();
-        var reported = (nodeImage.Status?.Images ?? []).GroupBy(i => i.Reference, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        var failures = new List<FailedNode>();
-        var present = 0;
-        foreach (var image in spec.Images)
-        {
-            if (!reported.TryGetValue(image, out var entry))
-            {
-                continue;
-            }
-
-            var expected = digests.GetValueOrDefault((image, platform));
-            if (entry.Phase == ImagePhase.Present && (expected is null || entry.Digest is null || entry.Digest == expected || entry.Digest == repoDigests.GetValueOrDefault(image)))
-            {
-                present++;
-            }
-            else if (entry.Phase == ImagePhase.Failed)
-            {
-                failures.Add(new FailedNode { Node = node.Metadata.Name, Image = image, Reason = (entry.Reason ?? PullFailureReason.PullFailed).ToString(), Message = entry.Message });
-            }
-        }
-
-        return failures.Count > 0 ? ("Failed", failures) : present == spec.Images.Count ? ("Ready", failures) : ("Pulling", failures);
-    }
-
-    /// <summary>Adds or refreshes this owner's entries on one node, keeping entries other owners want.</summary>
-    private async Task EnsureEntriesAsync(
-        V1Node node,
-        ImageOwner owner,
-        ImagePrePullSpec spec,
-        Dictionary<(string Image, string Platform), string> digests,
-        Dictionary<string, string> repoDigests,
-        SecretReference? pullSecret,
-        CancellationToken cancellationToken)
-    {
-        var name = node.Metadata.Name;
-        // The cache is authoritative once synced: a NodeImage missing from it is created (a 409 retries with a fresh view).
-        var existing = nodeImages.Get(new ResourceKey(string.Empty, name));
-        var platform = TargetNodes.PlatformOf(node, spec.Platform).ToString();
-        var images = existing?.Spec.Images?.Select(Clone).ToList() ?? [];
-        foreach (var image in images)
-        {
-            image.Owners.RemoveAll(o => Same(o, owner));
-        }
-
-        foreach (var reference in spec.Images)
-        {
-            var digest = digests.GetValueOrDefault((reference, platform));
-            var entry = images.FirstOrDefault(i => i.Reference == reference && i.Digest == digest);
-            if (entry is null)
-            {
-                entry = new WantedImage { Reference = reference, Digest = digest, Owners = [] };
-                images.Add(entry);
-            }
-
-            entry.Owners.Add(owner);
-            entry.RepoDigest = repoDigests.GetValueOrDefault(reference) ?? entry.RepoDigest;
-            entry.Pin = entry.Pin || spec.Pin;
-            entry.PullSecretRef ??= pullSecret;
-            entry.PullTimeout = spec.PullTimeout;
-            entry.BackoffLimit = spec.BackoffLimit;
-            entry.Platform = spec.Platform;
-        }
-
-        images.RemoveAll(i => i.Owners.Count == 0);
-        await WriteSpecAsync(existing, name, images, node, cancellationToken);
-    }
-
-    /// <summary>Removes this owner from every NodeImage except those named in <paramref name="keepOn"/>.</summary>
-    private async Task RemoveEntriesAsync(ImageOwner owner, ISet<string> keepOn, CancellationToken cancellationToken)
-    {
-        foreach (var nodeImage in nodeImages.Items)
-        {
-            if (keepOn.Contains(nodeImage.Metadata.Name) || nodeImage.Spec.Images?.Any(i => i.Owners.Any(o => Same(o, owner))) != true)
-            {
-                continue;
-            }
-
-            var images = nodeImage.Spec.Images.Select(Clone).ToList();
-            foreach (var image in images)
-            {
-                image.Owners.RemoveAll(o => Same(o, owner));
-            }
-
-            images.RemoveAll(i => i.Owners.Count == 0);
-            await WriteSpecAsync(nodeImage, nodeImage.Metadata.Name, images, nodes.Get(new ResourceKey(string.Empty, nodeImage.Metadata.Name)), cancellationToken);
-        }
-    }
+                var (name, images) = entry;
+                var existing = _nodeImages.Get(new ResourceKey(string.Empty, name));
+                var node = _nodes.Get(new ResourceKey(string.Empty, name));
+                await WriteSpecAsync(existing, name, images, current.TryGetValue(name, out var now) && now.Equals(images), node, ct);
+            });
 
     /// <summary>
     /// Creates or patches a NodeImage. It is owned by its Node, so the cluster's garbage collector removes it with the
     /// node; a node re-registered under the same name (new UID) takes the NodeImage over.
     /// </summary>
-    private async Task WriteSpecAsync(V1Alpha1NodeImage? existing, string name, List<WantedImage> images, V1Node? node, CancellationToken cancellationToken)
+    private async Task WriteSpecAsync(V1Alpha1NodeImage? existing, string name, ValueList<PlannedImage> images, bool unchanged, V1Node? node, CancellationToken cancellationToken)
     {
         var owners = node?.Metadata.Uid is { Length: > 0 } uid
             ? new List<V1OwnerReference> { new() { ApiVersion = "v1", Kind = "Node", Name = node.Metadata.Name, Uid = uid } }
             : null;
+        var wanted = images.Select(i => i.ToWanted()).ToList();
         if (existing is null)
         {
-            var created = await nodeImageClient.CreateAsync(
+            if (wanted.Count == 0)
+            {
+                return;
+            }
+
+            var created = await _nodeImageClient.CreateAsync(
                 new V1Alpha1NodeImage
                 {
                     Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "longshore" }, OwnerReferences = owners },
-                    Spec = new NodeImageSpec { Images = images },
+                    Spec = new NodeImageSpec { Images = wanted },
                 },
                 cancellationToken);
-            nodeImages.Set(created);
+            _nodeImages.Set(created);
             return;
         }
 
         var ownersChanged = owners is not null && existing.Metadata.OwnerReferences?.Any(o => o.Kind == "Node" && o.Uid == owners[0].Uid) != true;
-        if (!ownersChanged && k8s.KubernetesJson.Serialize(existing.Spec.Images ?? []) == k8s.KubernetesJson.Serialize(images))
+        if (!ownersChanged && unchanged)
         {
             return;
         }
@@ -333,30 +203,17 @@ public sealed class ImagePrePullReconciler(
         object metadata = ownersChanged
             ? new { resourceVersion = existing.Metadata.ResourceVersion, ownerReferences = owners }
             : new { resourceVersion = existing.Metadata.ResourceVersion };
-        var updated = await nodeImageClient.PatchAsync(null, name, new { metadata, spec = new { images } }, cancellationToken);
-        nodeImages.Set(updated);
+        var updated = await _nodeImageClient.PatchAsync(null, name, new { metadata, spec = new { images = wanted } }, cancellationToken);
+        _nodeImages.Set(updated);
     }
 
     private async Task CollectSecretsAsync(ResourceKey? except, CancellationToken cancellationToken)
     {
-        var referenced = prePulls.Items
+        var referenced = _prePulls.Items
             .Where(p => except is null || ResourceKey.Of(p) != except.Value)
             .Where(p => !Finalizers.IsDeleting(p))
             .SelectMany(p => (p.Spec.ImagePullSecrets ?? []).Select(s => $"{p.Metadata.NamespaceProperty}/{s.Name}"))
             .ToHashSet(StringComparer.Ordinal);
-        await secrets.CollectAsync(referenced, cancellationToken);
+        await _secrets.CollectAsync(referenced, cancellationToken);
     }
-
-    private static WantedImage Clone(WantedImage image) => new()
-    {
-        Reference = image.Reference,
-        Digest = image.Digest,
-        RepoDigest = image.RepoDigest,
-        Pin = image.Pin,
-        PullSecretRef = image.PullSecretRef,
-        Owners = image.Owners.Select(o => new ImageOwner { Kind = o.Kind, Namespace = o.Namespace, Name = o.Name }).ToList(),
-        Platform = image.Platform,
-        PullTimeout = image.PullTimeout,
-        BackoffLimit = image.BackoffLimit,
-    };
 }

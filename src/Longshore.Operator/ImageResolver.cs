@@ -1,46 +1,52 @@
-using System.Collections.Concurrent;
 using k8s;
 using k8s.Models;
 using Longshore.Kube;
 using Longshore.Oci;
 using Longshore.Registry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Longshore.Operator;
 
 /// <summary>
 /// Resolves image references to the manifest digest of each platform, with the credentials of the pull secrets an
-/// object names. Answers are cached for the resolve interval; secrets are read per call and never logged.
+/// object names. One registry client serves every resolution (credentials go per request); answers go through a
+/// <see cref="ResolutionCache"/>: cached for the resolve interval per credential, one request for concurrent askers,
+/// and the last known good answer while the registry is down. Secrets are read per call and never logged.
 /// </summary>
-public sealed class ImageResolver(IKubernetes client, OperatorOptions options, TimeProvider time)
+public sealed class ImageResolver : IDisposable
 {
-    private readonly ConcurrentDictionary<string, (ResolvedImage Image, DateTimeOffset At)> _cache = new(StringComparer.Ordinal);
+    private readonly IKubernetes _client;
+    private readonly OperatorOptions _options;
+    private readonly RegistryClient _registry;
+    private readonly ResolutionCache _cache;
+    private readonly ILogger _logger;
+
+    public ImageResolver(IKubernetes client, OperatorOptions options, TimeProvider time, ILogger<ImageResolver>? logger = null)
+    {
+        _client = client;
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _registry = new RegistryClient(new RegistryClientOptions { InsecureRegistries = options.InsecureRegistries, MaxRetries = 2 });
+        _cache = new ResolutionCache(_registry, options.ResolveInterval, time);
+    }
 
     /// <summary>How long an answer stands; ImagePrePulls look again this often, so a moved tag reaches the nodes.</summary>
-    public TimeSpan Interval => options.ResolveInterval;
+    public TimeSpan Interval => _options.ResolveInterval;
 
     public async Task<ResolvedImage> ResolveAsync(ImageReference reference, Platform platform, string @namespace, IList<V1LocalObjectReference>? secrets, CancellationToken cancellationToken)
     {
-        var secretNames = string.Join(",", (secrets ?? []).Select(s => s.Name).Order(StringComparer.Ordinal));
-        var key = $"{reference}|{platform}|{@namespace}|{secretNames}";
-        if (_cache.TryGetValue(key, out var cached) && time.GetUtcNow() - cached.At < options.ResolveInterval)
-        {
-            return cached.Image;
-        }
-
         var credentials = await CredentialsAsync(@namespace, secrets, cancellationToken);
-        // Answers are cached above, so a client per resolution is rare; it never outlives the credentials it carries.
-        using var registry = new RegistryClient(new RegistryClientOptions { InsecureRegistries = options.InsecureRegistries, Credentials = credentials.Find, MaxRetries = 2 });
-        var resolved = await registry.ResolvePlatformAsync(reference, platform, cancellationToken);
-        var now = time.GetUtcNow();
-        _cache[key] = (resolved, now);
-        // Answers nobody asked for again (their objects are gone or changed) leave with the next resolution.
-        foreach (var stale in _cache.Where(e => now - e.Value.At > 2 * options.ResolveInterval).Select(e => e.Key).ToList())
+        var resolved = await _cache.ResolvePlatformAsync(reference, platform, credentials.Find(reference.Domain), cancellationToken);
+        if (resolved.Stale)
         {
-            _cache.TryRemove(stale, out _);
+            _logger.LogWarning("registry {Registry} cannot be asked; using the answer for {Reference} from {ResolvedAt:o}", reference.Domain, reference.ToString(), resolved.ResolvedAt);
         }
 
-        return resolved;
+        return resolved.Image;
     }
+
+    public void Dispose() => _registry.Dispose();
 
     /// <summary>Merges the docker config JSON of every named secret (kubernetes.io/dockerconfigjson or .dockercfg).</summary>
     private async Task<DockerConfig> CredentialsAsync(string @namespace, IList<V1LocalObjectReference>? secrets, CancellationToken cancellationToken)
@@ -51,7 +57,7 @@ public sealed class ImageResolver(IKubernetes client, OperatorOptions options, T
             V1Secret secret;
             try
             {
-                secret = await client.CoreV1.ReadNamespacedSecretAsync(reference.Name, @namespace, cancellationToken: cancellationToken);
+                secret = await _client.CoreV1.ReadNamespacedSecretAsync(reference.Name, @namespace, cancellationToken: cancellationToken);
             }
             catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
             {

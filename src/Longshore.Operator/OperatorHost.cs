@@ -1,4 +1,6 @@
 using k8s;
+using k8s.Models;
+using Longshore.Api;
 using Longshore.Kube;
 using OpenTelemetry.Metrics;
 
@@ -27,16 +29,28 @@ public static class OperatorHost
         builder.Services.AddSingleton(client ?? new Kubernetes(KubeConfiguration.Load(options.Kubeconfig)));
         builder.Services.AddSingleton<ImageResolver>();
         builder.Services.AddSingleton<NodeStatusGuard>();
-        builder.Services.AddSingleton<ControllerService>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ControllerService>());
+        builder.Services.AddSingleton(new ControllerRuntimeOptions
+        {
+            LeaderElection = options.LeaderElection,
+            Namespace = options.Namespace,
+            LeaseName = options.LeaseName,
+            LeaseDuration = options.LeaseDuration,
+            Identity = options.Identity,
+            Workers = options.Workers,
+        });
+        builder.Services.AddSingleton<ImagePrePullMetrics>();
+        builder.Services.AddController<V1Alpha1ImagePrePull, ImagePrePullReconciler>()
+            .WithFinalizer(ImagePrePullReconciler.Finalizer)
+            .Owns<V1Alpha1NodeImage>(ImagePrePullReconciler.OwnersOf, ImagePrePullReconciler.NodeImageChanged)
+            .Watches<V1Node>((_, prePulls) => prePulls.Items.Select(p => ResourceKey.Of(p)), Predicates.NodeChanged);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(ControllerMetrics.MeterName, OperatorMetrics.MeterName)
+            .AddMeter(ControllerMetrics.MeterName, ImagePrePullMetrics.MeterName)
             .AddPrometheusExporter());
 
         var app = builder.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", (ControllerService controllers) => controllers.Ready ? Results.Text("ok") : Results.Text("caches not synced", statusCode: 503));
+        app.MapGet("/readyz", (ControllerRuntime controllers) => controllers.Ready ? Results.Text("ok") : Results.Text("caches not synced", statusCode: 503));
         app.MapPost("/validate", AdmissionEndpoint.HandleAsync);
         return app;
     }

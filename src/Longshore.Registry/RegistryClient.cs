@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using Longshore.Oci;
 using Microsoft.Extensions.Logging;
@@ -10,38 +8,60 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Longshore.Registry;
 
-/// <summary>An OCI distribution client. Thread-safe; share one per process.</summary>
+/// <summary>
+/// An OCI distribution client. Thread-safe; share one per process: every client uses the process's one connection
+/// pool, and <see cref="WithCredentials"/> gives a view with other credentials that shares the pipeline, its token
+/// cache and its circuit breakers. Every failure is a <see cref="RegistryException"/> with a one-line message; no
+/// request, body read or token exchange can wait longer than the configured timeouts or buffer more than its cap.
+/// </summary>
 public sealed class RegistryClient : IDisposable
 {
-    private const int MaxRedirects = 5;
     private static readonly string ManifestAccept = string.Join(", ", MediaTypes.AllManifests);
 
     private readonly RegistryClientOptions _options;
     private readonly HttpClient _http;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<(string Registry, string Scope), BearerToken> _tokens = new();
+    private readonly Func<string, RegistryCredential?> _credentials;
+    private readonly bool _ownsHttp;
 
+    /// <param name="handler">The transport under the pipeline; by default the process's shared connection pool. Not disposed with the client.</param>
     public RegistryClient(RegistryClientOptions? options = null, HttpMessageHandler? handler = null, ILogger<RegistryClient>? logger = null)
     {
         _options = options ?? new RegistryClientOptions();
-        handler ??= new SocketsHttpHandler
+        if (_options.Problem() is { } problem)
         {
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            ConnectTimeout = _options.RequestTimeout,
-        };
-        _http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-        _http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
+            throw new ArgumentException($"registry client options: {problem}", nameof(options));
+        }
+
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _credentials = _options.Credentials;
+        _http = new HttpClient(RegistryPipeline.Create(_options, handler ?? RegistryConnections.Shared, _logger), disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
+        _ownsHttp = true;
     }
+
+    private RegistryClient(RegistryClient shared, Func<string, RegistryCredential?> credentials)
+    {
+        _options = shared._options;
+        _http = shared._http;
+        _logger = shared._logger;
+        _credentials = credentials;
+    }
+
+    public RegistryClientOptions Options => _options;
+
+    /// <summary>
+    /// This client with other credentials (e.g. one object's pull secrets): same connections, pipeline and circuit
+    /// breakers; tokens are cached per credential, so views never see each other's. Disposing a view does nothing.
+    /// </summary>
+    public RegistryClient WithCredentials(Func<string, RegistryCredential?> credentials) => new(this, credentials);
 
     /// <summary>GET /v2/, authenticating when challenged; throws <see cref="RegistryException"/> when unreachable or refused.</summary>
     public async Task PingAsync(string registry, CancellationToken cancellationToken = default)
     {
         var endpoint = Endpoint(registry);
-        using var response = await SendAsync(endpoint, scope: string.Empty, () => new HttpRequestMessage(HttpMethod.Get, new Uri(endpoint.BaseAddress, "v2/")), cancellationToken);
-        await EnsureSuccessAsync(response, $"ping {registry}", cancellationToken);
+        using var response = await SendAsync(endpoint, string.Empty, new HttpRequestMessage(HttpMethod.Get, new Uri(endpoint.BaseAddress, "v2/")), cancellationToken);
+        await EnsureSuccessAsync(endpoint, response, $"ping {registry}", cancellationToken);
     }
 
     /// <summary>The descriptor the reference points at (HEAD first, GET fallback), without downloading it.</summary>
@@ -49,7 +69,7 @@ public sealed class RegistryClient : IDisposable
     {
         var endpoint = Endpoint(reference.Domain);
         var uri = ManifestUri(endpoint, reference);
-        using (var head = await SendAsync(endpoint, PullScope(reference), () => ManifestRequest(HttpMethod.Head, uri), cancellationToken))
+        using (var head = await SendAsync(endpoint, PullScope(reference), ManifestRequest(HttpMethod.Head, uri), cancellationToken))
         {
             if (head.IsSuccessStatusCode
                 && head.Headers.TryGetValues("Docker-Content-Digest", out var values)
@@ -80,14 +100,14 @@ public sealed class RegistryClient : IDisposable
     {
         var endpoint = Endpoint(reference.Domain);
         var uri = ManifestUri(endpoint, reference);
-        using var response = await SendAsync(endpoint, PullScope(reference), () => ManifestRequest(HttpMethod.Get, uri), cancellationToken);
+        using var response = await SendAsync(endpoint, PullScope(reference), ManifestRequest(HttpMethod.Get, uri), cancellationToken);
         if (response.StatusCode is HttpStatusCode.NotFound)
         {
             throw new RegistryException($"manifest unknown: {reference}", HttpStatusCode.NotFound, "MANIFEST_UNKNOWN");
         }
 
-        await EnsureSuccessAsync(response, $"get manifest {reference}", cancellationToken);
-        var content = await ReadLimitedAsync(response, 4 * 1024 * 1024, reference.ToString(), cancellationToken);
+        await EnsureSuccessAsync(endpoint, response, $"get manifest {reference}", cancellationToken);
+        var content = await ReadAllAsync(endpoint, response, _options.MaxManifestBytes, $"the manifest of {reference}", cancellationToken);
         ManifestDocument document;
         try
         {
@@ -127,9 +147,14 @@ public sealed class RegistryClient : IDisposable
         return new ResolvedImage(reference, rootDescriptor, root, manifest);
     }
 
-    /// <summary>A small blob (config) in memory, verified against its descriptor's digest and size.</summary>
+    /// <summary>A small blob (config) in memory, verified against its descriptor's digest and size; at most <see cref="RegistryClientOptions.MaxBufferedBlobBytes"/>.</summary>
     public async Task<byte[]> GetBlobAsync(ImageReference repository, Descriptor blob, CancellationToken cancellationToken = default)
     {
+        if (blob.Size > _options.MaxBufferedBlobBytes)
+        {
+            throw new RegistryException($"blob {blob.Digest} of {repository.Repository} is {blob.Size} bytes, more than the {_options.MaxBufferedBlobBytes} this client holds in memory");
+        }
+
         using var buffer = new MemoryStream();
         await DownloadBlobAsync(repository, blob, buffer, null, cancellationToken);
         return buffer.ToArray();
@@ -138,7 +163,7 @@ public sealed class RegistryClient : IDisposable
     /// <summary>
     /// Streams a blob into <paramref name="destination"/> (written from its current position), hashing while it streams;
     /// throws <see cref="DigestMismatchException"/> on digest or size mismatch. Reports bytes written so far.
-    /// A transfer that breaks is started again when the destination can be rewound.
+    /// A transfer that breaks, stalls or crawls is started again when the destination can be rewound.
     /// </summary>
     public async Task DownloadBlobAsync(ImageReference repository, Descriptor blob, Stream destination, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -152,8 +177,13 @@ public sealed class RegistryClient : IDisposable
                 await DownloadOnceAsync(endpoint, repository, blob, uri, destination, progress, cancellationToken);
                 return;
             }
-            catch (Exception e) when (e is IOException or HttpRequestException or TimeoutException && destination.CanSeek && attempt < _options.MaxRetries && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (IsBrokenTransfer(e) && !cancellationToken.IsCancellationRequested)
             {
+                if (!destination.CanSeek || attempt >= _options.MaxRetries)
+                {
+                    throw new RegistryException(RegistryFailure.Describe(e, $"registry {endpoint.Registry}", _options, cancellationToken) + $" (download {blob.Digest})", null, null, e);
+                }
+
                 _logger.LogWarning("download of {Digest} from {Repository} broke ({Error}); starting it again", blob.Digest, repository.Repository, e.Message);
                 destination.Position = start;
                 destination.SetLength(start);
@@ -166,23 +196,23 @@ public sealed class RegistryClient : IDisposable
     {
         var endpoint = Endpoint(repository.Domain);
         var uri = new Uri(endpoint.BaseAddress, $"v2/{repository.Path}/blobs/{digest}");
-        using var response = await SendAsync(endpoint, PullScope(repository), () => new HttpRequestMessage(HttpMethod.Head, uri), cancellationToken);
+        using var response = await SendAsync(endpoint, PullScope(repository), new HttpRequestMessage(HttpMethod.Head, uri), cancellationToken);
         if (response.StatusCode is HttpStatusCode.NotFound)
         {
             return false;
         }
 
-        await EnsureSuccessAsync(response, $"check blob {digest} in {repository.Repository}", cancellationToken);
+        await EnsureSuccessAsync(endpoint, response, $"check blob {digest} in {repository.Repository}", cancellationToken);
         return true;
     }
 
-    /// <summary>Uploads a blob unless the registry has it already.</summary>
+    /// <summary>Uploads a blob unless the registry has it already; a failed upload starts again with fresh content.</summary>
     public async Task PushBlobAsync(ImageReference repository, Descriptor blob, Func<Stream> openContent, CancellationToken cancellationToken = default)
     {
         var endpoint = Endpoint(repository.Domain);
         var scope = PushScope(repository);
         var existing = new Uri(endpoint.BaseAddress, $"v2/{repository.Path}/blobs/{blob.Digest}");
-        using (var head = await SendAsync(endpoint, scope, () => new HttpRequestMessage(HttpMethod.Head, existing), cancellationToken))
+        using (var head = await SendAsync(endpoint, scope, new HttpRequestMessage(HttpMethod.Head, existing), cancellationToken))
         {
             if (head.IsSuccessStatusCode)
             {
@@ -190,29 +220,19 @@ public sealed class RegistryClient : IDisposable
             }
         }
 
-        Uri location;
-        using (var start = await SendAsync(endpoint, scope, () => new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint.BaseAddress, $"v2/{repository.Path}/blobs/uploads/")), cancellationToken))
+        for (var attempt = 0; ; attempt++)
         {
-            await EnsureSuccessAsync(start, $"start upload to {repository.Repository}", cancellationToken);
-            location = start.Headers.Location is { } l
-                ? (l.IsAbsoluteUri ? l : new Uri(endpoint.BaseAddress, l))
-                : throw new RegistryException($"registry {repository.Domain} started an upload without a Location");
-        }
-
-        var separator = string.IsNullOrEmpty(location.Query) ? "?" : "&";
-        var put = new Uri(location + separator + "digest=" + Uri.EscapeDataString(blob.Digest.ToString()));
-        using var response = await SendAsync(
-            endpoint,
-            scope,
-            () =>
+            try
             {
-                var content = new StreamContent(openContent());
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                content.Headers.ContentLength = blob.Size;
-                return new HttpRequestMessage(HttpMethod.Put, put) { Content = content };
-            },
-            cancellationToken);
-        await EnsureSuccessAsync(response, $"upload {blob.Digest} to {repository.Repository}", cancellationToken);
+                await UploadOnceAsync(endpoint, repository, blob, openContent, cancellationToken);
+                return;
+            }
+            catch (RegistryException e) when (attempt < _options.MaxRetries && (e.StatusCode is null || (int)e.StatusCode >= 500) && e is not DigestMismatchException && !cancellationToken.IsCancellationRequested)
+            {
+                _logger.LogWarning("upload of {Digest} to {Repository} failed ({Error}); starting it again", blob.Digest, repository.Repository, e.Message);
+                await Task.Delay(RetryDelay.For(attempt, _options), _options.TimeProvider, cancellationToken);
+            }
+        }
     }
 
     /// <summary>PUTs a manifest or index at the reference's tag (or digest); returns the digest the registry reports.</summary>
@@ -221,17 +241,10 @@ public sealed class RegistryClient : IDisposable
         var endpoint = Endpoint(reference.Domain);
         var uri = ManifestUri(endpoint, reference);
         var bytes = content.ToArray();
-        using var response = await SendAsync(
-            endpoint,
-            PushScope(reference),
-            () =>
-            {
-                var body = new ByteArrayContent(bytes);
-                body.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
-                return new HttpRequestMessage(HttpMethod.Put, uri) { Content = body };
-            },
-            cancellationToken);
-        await EnsureSuccessAsync(response, $"push manifest {reference}", cancellationToken);
+        var body = new ByteArrayContent(bytes);
+        body.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+        using var response = await SendAsync(endpoint, PushScope(reference), new HttpRequestMessage(HttpMethod.Put, uri) { Content = body }, cancellationToken);
+        await EnsureSuccessAsync(endpoint, response, $"push manifest {reference}", cancellationToken);
         var computed = Digest.Compute(bytes);
         if (response.Headers.TryGetValues("Docker-Content-Digest", out var values) && Digest.TryParse(values.FirstOrDefault(), out var reported) && reported != computed)
         {
@@ -241,7 +254,7 @@ public sealed class RegistryClient : IDisposable
         return computed;
     }
 
-    /// <summary>Every tag of a repository, following <c>Link</c> pagination.</summary>
+    /// <summary>Every tag of a repository, following <c>Link</c> pagination; each page at most <see cref="RegistryClientOptions.MaxTagPageBytes"/>.</summary>
     public async IAsyncEnumerable<string> ListTagsAsync(ImageReference repository, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var endpoint = Endpoint(repository.Domain);
@@ -250,30 +263,34 @@ public sealed class RegistryClient : IDisposable
         while (next is not null)
         {
             var page = next;
-            using var response = await SendAsync(endpoint, PullScope(repository), () => new HttpRequestMessage(HttpMethod.Get, page), cancellationToken);
-            if (response.StatusCode is HttpStatusCode.NotFound)
+            List<string> names;
+            using (var response = await SendAsync(endpoint, PullScope(repository), new HttpRequestMessage(HttpMethod.Get, page), cancellationToken))
             {
-                throw new RegistryException($"repository unknown: {repository.Repository}", HttpStatusCode.NotFound, "NAME_UNKNOWN");
-            }
-
-            await EnsureSuccessAsync(response, $"list tags of {repository.Repository}", cancellationToken);
-            using var json = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken));
-            if (json.RootElement.TryGetProperty("tags", out var tags) && tags.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var tag in tags.EnumerateArray())
+                if (response.StatusCode is HttpStatusCode.NotFound)
                 {
-                    if (tag.GetString() is { } name && seen.Add(name))
-                    {
-                        yield return name;
-                    }
+                    throw new RegistryException($"repository unknown: {repository.Repository}", HttpStatusCode.NotFound, "NAME_UNKNOWN");
                 }
+
+                await EnsureSuccessAsync(endpoint, response, $"list tags of {repository.Repository}", cancellationToken);
+                var body = await ReadAllAsync(endpoint, response, _options.MaxTagPageBytes, $"a tag-list page of {repository.Repository}", cancellationToken);
+                names = ParseTags(body, repository);
+                next = NextPage(endpoint, response);
             }
 
-            next = NextPage(endpoint, response);
+            foreach (var name in names.Where(seen.Add))
+            {
+                yield return name;
+            }
         }
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
 
     internal static Uri? NextPage(RegistryEndpoint endpoint, HttpResponseMessage response)
     {
@@ -302,6 +319,27 @@ public sealed class RegistryClient : IDisposable
         return null;
     }
 
+    private static List<string> ParseTags(byte[] body, ImageReference repository)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            var names = new List<string>();
+            if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("tags", out var tags) && tags.ValueKind == JsonValueKind.Array)
+            {
+                names.AddRange(tags.EnumerateArray().Select(t => t.ValueKind == JsonValueKind.String ? t.GetString() : null).OfType<string>());
+            }
+
+            return names;
+        }
+        catch (JsonException e)
+        {
+            throw new RegistryException($"registry sent an unreadable tag list for {repository.Repository}: {e.Message}", null, null, e);
+        }
+    }
+
+    private static bool IsBrokenTransfer(Exception e) => e is IOException or HttpRequestException or TimeoutException;
+
     private RegistryEndpoint Endpoint(string registry)
     {
         try
@@ -328,41 +366,59 @@ public sealed class RegistryClient : IDisposable
         return request;
     }
 
+    private async Task UploadOnceAsync(RegistryEndpoint endpoint, ImageReference repository, Descriptor blob, Func<Stream> openContent, CancellationToken cancellationToken)
+    {
+        var scope = PushScope(repository);
+        Uri location;
+        using (var start = await SendAsync(endpoint, scope, new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint.BaseAddress, $"v2/{repository.Path}/blobs/uploads/")), cancellationToken))
+        {
+            await EnsureSuccessAsync(endpoint, start, $"start upload to {repository.Repository}", cancellationToken);
+            location = start.Headers.Location is { } l
+                ? (l.IsAbsoluteUri ? l : new Uri(endpoint.BaseAddress, l))
+                : throw new RegistryException($"registry {repository.Domain} started an upload without a Location");
+        }
+
+        if (location.Scheme != endpoint.BaseAddress.Scheme)
+        {
+            throw new RegistryException($"registry {repository.Domain} gave an upload location with scheme '{location.Scheme}'; refused");
+        }
+
+        var separator = string.IsNullOrEmpty(location.Query) ? "?" : "&";
+        var put = new Uri(location + separator + "digest=" + Uri.EscapeDataString(blob.Digest.ToString()));
+        var content = new StreamContent(openContent());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        content.Headers.ContentLength = blob.Size;
+        var request = new HttpRequestMessage(HttpMethod.Put, put) { Content = content };
+        // The body is a stream read once; this method starts the whole upload again instead.
+        request.Options.Set(RegistryRequest.NoRetry, true);
+        using var response = await SendAsync(endpoint, scope, request, cancellationToken);
+        await EnsureSuccessAsync(endpoint, response, $"upload {blob.Digest} to {repository.Repository}", cancellationToken);
+    }
+
     private async Task DownloadOnceAsync(RegistryEndpoint endpoint, ImageReference repository, Descriptor blob, Uri uri, Stream destination, IProgress<long>? progress, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(endpoint, PullScope(repository), () => new HttpRequestMessage(HttpMethod.Get, uri), cancellationToken);
+        using var response = await SendAsync(endpoint, PullScope(repository), new HttpRequestMessage(HttpMethod.Get, uri), cancellationToken);
         if (response.StatusCode is HttpStatusCode.NotFound)
         {
             throw new RegistryException($"blob unknown: {blob.Digest} in {repository.Repository}", HttpStatusCode.NotFound, "BLOB_UNKNOWN");
         }
 
-        await EnsureSuccessAsync(response, $"download {blob.Digest} from {repository.Repository}", cancellationToken);
+        await EnsureSuccessAsync(endpoint, response, $"download {blob.Digest} from {repository.Repository}", cancellationToken);
+        if (response.Content.Headers.ContentLength is { } announced && announced != blob.Size)
+        {
+            throw new DigestMismatchException(blob.Digest, $"{announced} bytes", $"blob {blob.Digest} from {repository.Repository} is announced as {announced} bytes, its descriptor says {blob.Size}");
+        }
+
         using var hasher = blob.Digest.CreateHasher();
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(256 * 1024);
         long written = 0;
         try
         {
-            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            while (true)
+            int read;
+            // The body is guarded: a stall or a crawl ends this read with a TimeoutException.
+            while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
             {
-                // A stalled transfer fails after RequestTimeout without data instead of hanging forever.
-                idle.CancelAfter(_options.RequestTimeout);
-                int read;
-                try
-                {
-                    read = await body.ReadAsync(buffer, idle.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw new TimeoutException($"no data for {_options.RequestTimeout.TotalSeconds:F0} s while downloading {blob.Digest}");
-                }
-
-                if (read == 0)
-                {
-                    break;
-                }
-
                 written += read;
                 if (written > blob.Size)
                 {
@@ -391,241 +447,38 @@ public sealed class RegistryClient : IDisposable
         }
     }
 
-    /// <summary>
-    /// Sends with authentication (answering one 401 challenge), redirects (Authorization only to the same host) and
-    /// retries with back-off on connection errors, 5xx and 429.
-    /// </summary>
-    private async Task<HttpResponseMessage> SendAsync(RegistryEndpoint endpoint, string scope, Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken)
+    /// <summary>Sends through the pipeline with this client's credentials; transport failures become one-line <see cref="RegistryException"/>s.</summary>
+    private async Task<HttpResponseMessage> SendAsync(RegistryEndpoint endpoint, string scope, HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var challenged = false;
-        for (var attempt = 0; ; attempt++)
-        {
-            HttpResponseMessage response;
-            try
-            {
-                response = await SendFollowingRedirectsAsync(endpoint, scope, createRequest, cancellationToken);
-            }
-            catch (Exception e) when (e is HttpRequestException or TimeoutException && !cancellationToken.IsCancellationRequested)
-            {
-                if (attempt >= _options.MaxRetries)
-                {
-                    throw new RegistryException($"cannot reach registry {endpoint.Registry} ({endpoint.BaseAddress.Scheme}): {e.Message}", null, null, e);
-                }
-
-                await Task.Delay(RetryDelay.For(attempt, _options), _options.TimeProvider, cancellationToken);
-                continue;
-            }
-
-            if (response.StatusCode is HttpStatusCode.Unauthorized && !challenged)
-            {
-                challenged = true;
-                var challenge = response.Headers.WwwAuthenticate.Select(h => AuthChallenge.Parse(h.ToString())).FirstOrDefault(c => c is not null);
-                response.Dispose();
-                await AuthenticateAsync(endpoint, scope, challenge, cancellationToken);
-                attempt--;
-                continue;
-            }
-
-            if ((response.StatusCode is HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500) && attempt < _options.MaxRetries)
-            {
-                var delay = RetryDelay.For(attempt, _options, response.Headers.RetryAfter);
-                _logger.LogDebug("{Registry} answered {Status}; retrying in {Delay}", endpoint.Registry, (int)response.StatusCode, delay);
-                response.Dispose();
-                await Task.Delay(delay, _options.TimeProvider, cancellationToken);
-                continue;
-            }
-
-            return response;
-        }
-    }
-
-    private async Task<HttpResponseMessage> SendFollowingRedirectsAsync(RegistryEndpoint endpoint, string scope, Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken)
-    {
-        var request = createRequest();
-        if (_tokens.TryGetValue((endpoint.Registry, scope), out var token) && token.ExpiresAt > _options.TimeProvider.GetUtcNow())
-        {
-            request.Headers.Authorization = AuthenticationHeaderValue.Parse(token.HeaderValue);
-        }
-
-        for (var hop = 0; ; hop++)
-        {
-            var response = await SendWithTimeoutAsync(request, cancellationToken);
-            var redirect = response.StatusCode is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
-            if (!redirect || response.Headers.Location is null || hop >= MaxRedirects || (request.Method != HttpMethod.Get && request.Method != HttpMethod.Head))
-            {
-                request.Dispose();
-                return response;
-            }
-
-            var target = response.Headers.Location.IsAbsoluteUri ? response.Headers.Location : new Uri(request.RequestUri!, response.Headers.Location);
-            var next = new HttpRequestMessage(request.Method, target);
-            foreach (var accept in request.Headers.Accept)
-            {
-                next.Headers.Accept.Add(accept);
-            }
-
-            // Blob storage behind a redirect gets a signed URL, never the registry's credentials.
-            if (request.Headers.Authorization is { } authorization && target.Authority == request.RequestUri!.Authority && target.Scheme == request.RequestUri.Scheme)
-            {
-                next.Headers.Authorization = authorization;
-            }
-
-            response.Dispose();
-            request.Dispose();
-            request = next;
-        }
-    }
-
-    private async Task<HttpResponseMessage> SendWithTimeoutAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.RequestTimeout);
-        try
-        {
-            return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"{request.Method} {request.RequestUri} got no answer within {_options.RequestTimeout.TotalSeconds:F0} s");
-        }
-    }
-
-    private async Task AuthenticateAsync(RegistryEndpoint endpoint, string scope, AuthChallenge? challenge, CancellationToken cancellationToken)
-    {
-        var credential = _options.Credentials(endpoint.Registry);
-        if (challenge is null)
-        {
-            throw new RegistryException($"registry {endpoint.Registry} refused the request (401) without a usable WWW-Authenticate challenge", HttpStatusCode.Unauthorized, "UNAUTHORIZED");
-        }
-
-        if (challenge.IsBasic)
-        {
-            if (credential?.Username is null || credential.Password is null)
-            {
-                throw new RegistryException($"unauthorized: registry {endpoint.Registry} wants a username and password (longshore login {endpoint.Registry})", HttpStatusCode.Unauthorized, "UNAUTHORIZED");
-            }
-
-            var basic = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}"));
-            _tokens[(endpoint.Registry, scope)] = new BearerToken(basic, DateTimeOffset.MaxValue);
-            return;
-        }
-
-        if (!challenge.IsBearer || challenge.Realm is null || !Uri.TryCreate(challenge.Realm, UriKind.Absolute, out var realm) || (realm.Scheme != Uri.UriSchemeHttps && realm.Scheme != Uri.UriSchemeHttp))
-        {
-            throw new RegistryException($"registry {endpoint.Registry} sent an unsupported challenge '{challenge.Scheme}' (realm '{challenge.Realm}')", HttpStatusCode.Unauthorized, "UNAUTHORIZED");
-        }
-
-        if (credential?.RegistryToken is { } registryToken)
-        {
-            _tokens[(endpoint.Registry, scope)] = new BearerToken("Bearer " + registryToken, DateTimeOffset.MaxValue);
-            return;
-        }
-
-        var effectiveScope = string.IsNullOrEmpty(scope) ? challenge.Scope : scope;
-        var token = await FetchTokenAsync(endpoint, realm, challenge.Service, effectiveScope, credential, cancellationToken);
-        _tokens[(endpoint.Registry, scope)] = token;
-    }
-
-    private async Task<BearerToken> FetchTokenAsync(RegistryEndpoint endpoint, Uri realm, string? service, string? scope, RegistryCredential? credential, CancellationToken cancellationToken)
-    {
-        HttpRequestMessage request;
-        if (credential?.IdentityToken is { } refresh)
-        {
-            var form = new Dictionary<string, string> { ["grant_type"] = "refresh_token", ["refresh_token"] = refresh, ["client_id"] = "longshore" };
-            if (service is not null)
-            {
-                form["service"] = service;
-            }
-
-            if (!string.IsNullOrEmpty(scope))
-            {
-                form["scope"] = scope;
-            }
-
-            request = new HttpRequestMessage(HttpMethod.Post, realm) { Content = new FormUrlEncodedContent(form) };
-        }
-        else
-        {
-            var query = new List<string>();
-            if (service is not null)
-            {
-                query.Add("service=" + Uri.EscapeDataString(service));
-            }
-
-            if (!string.IsNullOrEmpty(scope))
-            {
-                query.Add("scope=" + Uri.EscapeDataString(scope));
-            }
-
-            var builder = new UriBuilder(realm);
-            var existing = builder.Query.TrimStart('?');
-            builder.Query = string.Join('&', new[] { existing }.Where(q => q.Length > 0).Concat(query));
-            request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
-            if (credential?.Username is not null && credential.Password is not null)
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}")));
-            }
-        }
-
         using (request)
         {
-            HttpResponseMessage response;
+            request.Options.Set(RegistryRequest.Endpoint, endpoint);
+            request.Options.Set(RegistryRequest.Scope, scope);
+            request.Options.Set(RegistryRequest.Credentials, _credentials);
             try
             {
-                response = await SendWithTimeoutAsync(request, cancellationToken);
+                return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             }
-            catch (Exception e) when (e is HttpRequestException or TimeoutException)
+            catch (Exception e) when (e is not RegistryException && RegistryFailure.Describe(e, $"registry {endpoint.Registry} ({endpoint.BaseAddress.Scheme})", _options, cancellationToken) is { } message)
             {
-                throw new RegistryException($"cannot reach the token service {realm.GetLeftPart(UriPartial.Path)} for {endpoint.Registry}: {e.Message}", null, null, e);
-            }
-
-            using (response)
-            {
-                if (!response.IsSuccessStatusCode)
-                {
-                    throw new RegistryException(
-                        $"unauthorized: the token service for {endpoint.Registry} refused {(credential is null ? "anonymous access" : "the credentials")} ({(int)response.StatusCode})",
-                        HttpStatusCode.Unauthorized,
-                        "UNAUTHORIZED");
-                }
-
-                using var json = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken));
-                var root = json.RootElement;
-                var value = (root.TryGetProperty("token", out var t) ? t.GetString() : null)
-                    ?? (root.TryGetProperty("access_token", out var a) ? a.GetString() : null)
-                    ?? throw new RegistryException($"the token service for {endpoint.Registry} answered without a token");
-                var lifetime = root.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out var seconds) && seconds > 0 ? seconds : 60;
-                // Renew a little early so a token does not expire between check and use.
-                var expires = _options.TimeProvider.GetUtcNow().AddSeconds(lifetime * 0.9);
-                return new BearerToken("Bearer " + value, expires);
+                throw new RegistryException($"{message} ({request.Method} {request.RequestUri!.AbsolutePath})", null, null, e);
             }
         }
     }
 
-    private static async Task<byte[]> ReadLimitedAsync(HttpResponseMessage response, int limit, string what, CancellationToken cancellationToken)
+    private async Task<byte[]> ReadAllAsync(RegistryEndpoint endpoint, HttpResponseMessage response, long limit, string what, CancellationToken cancellationToken)
     {
-        if (response.Content.Headers.ContentLength > limit)
+        try
         {
-            throw new RegistryException($"manifest of {what} is larger than {limit} bytes");
+            return await BodyReader.ReadAllAsync(response, limit, () => $"{what} is larger than {limit} bytes; refused", cancellationToken);
         }
-
-        using var buffer = new MemoryStream();
-        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        catch (Exception e) when (e is not RegistryException && RegistryFailure.Describe(e, $"registry {endpoint.Registry}", _options, cancellationToken) is { } message)
         {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > limit)
-            {
-                throw new RegistryException($"manifest of {what} is larger than {limit} bytes");
-            }
+            throw new RegistryException($"{message} (reading {what})", null, null, e);
         }
-
-        return buffer.ToArray();
     }
 
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    private async Task EnsureSuccessAsync(RegistryEndpoint endpoint, HttpResponseMessage response, string what, CancellationToken cancellationToken)
     {
         if (response.IsSuccessStatusCode)
         {
@@ -635,24 +488,31 @@ public sealed class RegistryClient : IDisposable
         string? code = null, message = null;
         try
         {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            if (body.Length > 0 && body.Length < 64 * 1024)
+            // Only the start of an error body is read: a registry cannot make the client hold a huge one.
+            var body = await BodyReader.ReadPrefixAsync(response, _options.MaxErrorBodyBytes, cancellationToken);
+            if (body.Length > 0)
             {
                 using var json = JsonDocument.Parse(body);
-                if (json.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0)
+                if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0)
                 {
                     var first = errors[0];
-                    code = first.TryGetProperty("code", out var c) ? c.GetString() : null;
-                    message = first.TryGetProperty("message", out var m) ? m.GetString() : null;
+                    code = first.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+                    message = first.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or IOException or TimeoutException or HttpRequestException && !cancellationToken.IsCancellationRequested)
         {
+            // The status says enough; an unreadable, truncated or stalled error body adds nothing.
         }
 
         var status = (int)response.StatusCode;
-        var detail = message ?? response.ReasonPhrase ?? "request failed";
+        var detail = (message ?? response.ReasonPhrase ?? "request failed").ReplaceLineEndings(" ");
+        if (detail.Length > 300)
+        {
+            detail = detail[..300] + "…";
+        }
+
         var prefix = code is null ? string.Empty : code.ToLowerInvariant().Replace('_', ' ') + ": ";
         throw new RegistryException($"{prefix}{what} failed with {status}: {detail}", response.StatusCode, code ?? (response.StatusCode is HttpStatusCode.Unauthorized ? "UNAUTHORIZED" : null));
     }

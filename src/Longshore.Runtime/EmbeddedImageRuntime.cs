@@ -1,12 +1,15 @@
 using Longshore.LayerStore;
 using Longshore.Oci;
 using Longshore.Registry;
+using Longshore.Transfer;
 
 namespace Longshore.Runtime;
 
 /// <summary>The embedded layer store as a runtime, for nodes without CRI and for standalone use. Pins are store pins.</summary>
 public sealed class EmbeddedImageRuntime(ImageStore store, RegistryClientOptions registryOptions) : IImageRuntime
 {
+    private readonly ImagePuller _puller = new(store);
+
     public const string PinOwner = "longshore-agent";
 
     public Task<RuntimeInfo> InfoAsync(CancellationToken cancellationToken = default) =>
@@ -23,12 +26,16 @@ public sealed class EmbeddedImageRuntime(ImageStore store, RegistryClientOptions
         using var registry = new RegistryClient(registryOptions with { Credentials = host => credential ?? registryOptions.Credentials(host) });
         try
         {
-            var result = await store.PullAsync(ImageReference.Parse(reference), registry, cancellationToken: cancellationToken);
+            var result = await _puller.PullAsync(ImageReference.Parse(reference), registry, cancellationToken: cancellationToken);
             return result.ImageId.ToString();
         }
         catch (RegistryException e)
         {
-            throw new RuntimeException($"pull {reference} failed: {e.Message}", e);
+            throw new RuntimeException($"pull {reference} failed: {e.Message}", RegistryErrors.KindOf(e), e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new RuntimeException($"pull {reference} failed: {e.Message}", RuntimeErrorKind.RegistryUnavailable, e);
         }
     }
 
@@ -40,7 +47,7 @@ public sealed class EmbeddedImageRuntime(ImageStore store, RegistryClientOptions
 
     public Task PinAsync(string reference, bool pinned, CancellationToken cancellationToken = default)
     {
-        var id = store.FindImageId(reference) ?? throw new RuntimeException($"cannot pin {reference}: the store does not have it");
+        var id = store.FindImageId(reference) ?? throw new RuntimeException($"cannot pin {reference}: the store does not have it", RuntimeErrorKind.NotFound);
         if (pinned)
         {
             store.Pin(id, PinOwner);

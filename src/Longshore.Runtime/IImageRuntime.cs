@@ -20,6 +20,18 @@ public interface IImageRuntime : IAsyncDisposable
     /// <summary>Pins (or unpins) an image against garbage collection; <see cref="NotSupportedException"/> where the runtime cannot.</summary>
     Task PinAsync(string reference, bool pinned, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Pins (or unpins) images the caller listed, in as few calls as the runtime allows (the agent pins hundreds at once).
+    /// By default one <see cref="PinAsync(string, bool, CancellationToken)"/> per image, by ID.
+    /// </summary>
+    async Task PinAsync(IReadOnlyCollection<RuntimeImage> images, bool pinned, CancellationToken cancellationToken = default)
+    {
+        foreach (var image in images)
+        {
+            await PinAsync(image.Id, pinned, cancellationToken);
+        }
+    }
+
     /// <summary>IDs of images that containers (running or exited) use.</summary>
     Task<IReadOnlySet<string>> InUseImageIdsAsync(CancellationToken cancellationToken = default);
 

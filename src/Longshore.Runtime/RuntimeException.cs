@@ -1,6 +1,6 @@
 namespace Longshore.Runtime;
 
-/// <summary>The runtime refused or failed an operation; the message is what the runtime said.</summary>
+/// <summary>The runtime refused or failed an operation; the message is what the runtime said, <see cref="Kind"/> what it typed.</summary>
 public sealed class RuntimeException : Exception
 {
     public RuntimeException()
@@ -16,4 +16,12 @@ public sealed class RuntimeException : Exception
         : base(message, innerException)
     {
     }
+
+    public RuntimeException(string message, RuntimeErrorKind kind, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Kind = kind;
+    }
+
+    public RuntimeErrorKind Kind { get; }
 }

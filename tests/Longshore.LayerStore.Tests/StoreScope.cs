@@ -1,12 +1,11 @@
 using System.Formats.Tar;
 using Longshore.Oci;
-using Longshore.Registry;
 using Longshore.TestBed;
 using Longshore.Testing;
 
 namespace Longshore.LayerStore.Tests;
 
-/// <summary>A fresh store in a temporary folder, plus a registry client, for one test.</summary>
+/// <summary>A fresh store in a temporary folder, for one test.</summary>
 internal sealed class StoreScope : IDisposable
 {
     private readonly TempDirectory _directory = TempDirectory.Create("longshore-store");
@@ -14,12 +13,9 @@ internal sealed class StoreScope : IDisposable
     public StoreScope()
     {
         Store = ImageStore.Open(_directory.Combine("store"));
-        Registry = new RegistryClient(new RegistryClientOptions { MaxRetries = 1, RetryBaseDelay = TimeSpan.FromMilliseconds(10) });
     }
 
     public ImageStore Store { get; private set; }
-
-    public RegistryClient Registry { get; }
 
     public string Root => Store.Root;
 
@@ -31,9 +27,6 @@ internal sealed class StoreScope : IDisposable
         Store = ImageStore.Open(Root);
         return Store;
     }
-
-    public Task<PullResult> PullAsync(string reference, Platform? platform = null, IProgress<PullProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Store.PullAsync(ImageReference.Parse(reference), Registry, new PullOptions { Platform = platform ?? Platform.Parse("linux/amd64") }, progress, cancellationToken);
 
     /// <summary>Loads a built image into the store through an OCI-layout archive, tagged <paramref name="name"/> (or untagged).</summary>
     public async Task<LoadResult> LoadAsync(BuiltImage image, string? name)
@@ -61,7 +54,6 @@ internal sealed class StoreScope : IDisposable
 
     public void Dispose()
     {
-        Registry.Dispose();
         Store.Dispose();
         _directory.Dispose();
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.RegularExpressions;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -171,10 +172,14 @@ public sealed class OperatorEndToEndTests(OperatorEnvironment environment) : ICl
         degraded.Status.ReadyNodes.Should().Be(1);
         degraded.Status.Failures!.Single().Reason.Should().Be("Unauthorized");
         Conditions.IsTrue(degraded.Status.Conditions, "Degraded").Should().BeTrue();
+        KStatus.Read(degraded.Metadata.Generation, degraded.Status.ObservedGeneration, degraded.Status.Conditions).Should().Be(Progress.Failed, "a node that gave up stalls the object for GitOps tools");
         degraded.Status.Images!.Select(i => i.Platforms!.Single().Digest).Should().Equal(web.ManifestDigest.ToString(), sidecar.ManifestDigest.ToString());
 
         await ReportAsync(nodeImages, "worker-2", ("Present", webRef, web.ManifestDigest.ToString(), null), ("Present", sidecarRef, sidecar.ManifestDigest.ToString(), null));
         (await api.KubectlAsync(["wait", "--for=condition=Ready", "imageprepull/warm", "-n", "default", "--timeout=60s"])).EnsureSuccess();
+        var ready = await prePulls.GetAsync("default", "warm");
+        KStatus.Read(ready!.Metadata.Generation, ready.Status!.ObservedGeneration, ready.Status.Conditions).Should().Be(Progress.Current);
+        await Eventually(async () => Regex.IsMatch(await http.GetStringAsync(new Uri("/metrics", UriKind.Relative)), @"longshore_imageprepull_ready_nodes\{[^}]*name=""warm""[^}]*\} 2\b") ? "exported" : null, "the leader exports warm's ready nodes");
         var table = (await api.KubectlAsync(["get", "ipp", "-n", "default"])).EnsureSuccess().StandardOutput;
         table.Should().MatchRegex(@"warm\s+2\s+2\s+0");
         var events = await admin.CoreV1.ListNamespacedEventAsync("default", fieldSelector: "involvedObject.name=warm");
@@ -218,11 +223,15 @@ public sealed class OperatorEndToEndTests(OperatorEnvironment environment) : ICl
 
         var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         metrics.Should().Contain("longshore_reconcile_total").And.Contain("longshore_imageprepull_ready_nodes");
+        metrics.Should().MatchRegex(@"longshore_imageprepull_desired_nodes\{[^}]*name=""warm""[^}]*\} 2\b");
+        // Seconds-sized buckets: a reconcile of a few milliseconds no longer lands in the first of 0, 5, 10 ... 10000.
+        metrics.Should().MatchRegex(@"longshore_reconcile_duration_seconds_bucket\{[^}]*le=""0.005""[^}]*\} \d+").And.MatchRegex(@"longshore_reconcile_duration_seconds_bucket\{[^}]*le=""60""[^}]*\} \d+");
 
         // Deleting removes its entries everywhere and the secret copy; the finalizer lets the object go.
         (await api.KubectlAsync(["delete", "imageprepull", "warm", "-n", "default", "--timeout=60s"])).EnsureSuccess();
         await Eventually(async () => (await nodeImages.GetAsync(null, "worker-1"))?.Spec.Images is null or { Count: 0 } ? "empty" : null, "worker-1 no longer wants the images");
         await Eventually(async () => (await admin.CoreV1.ListNamespacedSecretAsync("longshore-system", labelSelector: $"{PullSecretMirror.CopyLabel}=true")).Items.Count == 0 ? "gone" : null, "the secret copy is removed");
+        await Eventually(async () => (await http.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Contains("name=\"warm\"", StringComparison.Ordinal) ? null : "gone", "a deleted object's series are removed");
         await app.StopAsync();
     }
 

@@ -101,8 +101,45 @@ public sealed class CriImageRuntimeTests(RuntimeFixture fixture) : IClassFixture
     {
         await using var runtime = new CriImageRuntime(fixture.Containerd.SocketPath);
         var act = () => runtime.PullAsync(fixture.Registry.Reference("cri/none:missing"), null);
-        (await act.Should().ThrowAsync<RuntimeException>()).WithMessage("*not found*");
+        (await act.Should().ThrowAsync<RuntimeException>()).WithMessage("*not found*").Which.Kind.Should().Be(RuntimeErrorKind.NotFound, "containerd sends NotFound as a gRPC status code");
     }
+
+    [Fact]
+    public async Task Embedded_runtime_types_registry_failures_by_status_code()
+    {
+        using var folder = TempDirectory.Create("longshore-embedded-errors");
+        using var store = LayerStore.ImageStore.Open(folder.Combine("store"));
+        await using var runtime = new EmbeddedImageRuntime(store, new Registry.RegistryClientOptions());
+        var missing = () => runtime.PullAsync(fixture.Registry.Reference("cri/none:missing"), null);
+        (await missing.Should().ThrowAsync<RuntimeException>()).Which.Kind.Should().Be(RuntimeErrorKind.NotFound);
+
+        var arm = new TestImageBuilder().WithPlatform("linux/arm64").WithFile("etc/arm", "1").Build();
+        var riscv = new TestImageBuilder().WithPlatform("linux/riscv64").WithFile("etc/riscv", "1").Build();
+        await Skopeo.PublishAsync(new TestIndexBuilder().Add(arm).Add(riscv).Build(), fixture.Registry, "cri/foreign:1");
+        var foreign = () => runtime.PullAsync(fixture.Registry.Reference("cri/foreign:1"), null);
+        (await foreign.Should().ThrowAsync<RuntimeException>()).Which.Kind.Should().Be(RuntimeErrorKind.PlatformMissing);
+    }
+
+    [Theory]
+    [InlineData(Grpc.Core.StatusCode.NotFound, RuntimeErrorKind.NotFound)]
+    [InlineData(Grpc.Core.StatusCode.Unauthenticated, RuntimeErrorKind.Unauthorized)]
+    [InlineData(Grpc.Core.StatusCode.PermissionDenied, RuntimeErrorKind.Unauthorized)]
+    [InlineData(Grpc.Core.StatusCode.DeadlineExceeded, RuntimeErrorKind.TimedOut)]
+    [InlineData(Grpc.Core.StatusCode.Unavailable, RuntimeErrorKind.RuntimeFailure)]
+    [InlineData(Grpc.Core.StatusCode.Unknown, RuntimeErrorKind.Unknown)]
+    public void Grpc_status_codes_map_to_error_kinds(Grpc.Core.StatusCode code, RuntimeErrorKind kind) =>
+        CriImageRuntime.KindOf(code).Should().Be(kind);
+
+    [Theory]
+    [InlineData(401, null, RuntimeErrorKind.Unauthorized)]
+    [InlineData(403, "DENIED", RuntimeErrorKind.Unauthorized)]
+    [InlineData(404, "MANIFEST_UNKNOWN", RuntimeErrorKind.NotFound)]
+    [InlineData(null, "PLATFORM_NOT_FOUND", RuntimeErrorKind.PlatformMissing)]
+    [InlineData(429, "TOOMANYREQUESTS", RuntimeErrorKind.RegistryUnavailable)]
+    [InlineData(503, null, RuntimeErrorKind.RegistryUnavailable)]
+    [InlineData(400, "MANIFEST_INVALID", RuntimeErrorKind.Unknown)]
+    public void Registry_status_codes_map_to_error_kinds(int? status, string? code, RuntimeErrorKind kind) =>
+        RegistryErrors.KindOf(new Registry.RegistryException("failed", (System.Net.HttpStatusCode?)status, code)).Should().Be(kind);
 
     [Fact]
     public void Socket_detection_prefers_the_configured_path_then_known_ones()

@@ -1,0 +1,33 @@
+using k8s;
+using Longshore.Kube;
+using Longshore.Runtime;
+using OpenTelemetry.Metrics;
+
+namespace Longshore.Agent;
+
+/// <summary>Builds the agent's host: the NodeImage reconciler, /metrics, /healthz and /readyz, JSON logs.</summary>
+public static class AgentHost
+{
+    public static WebApplication Build(AgentOptions options, IKubernetes? client = null, IImageRuntime? runtime = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o => o.IncludeScopes = false);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Parse(options.ListenAddress), options.MetricsPort));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(client ?? new Kubernetes(KubeConfiguration.Load(options.Kubeconfig)));
+        builder.Services.AddSingleton(runtime ?? AgentRuntime.Create(options));
+        builder.Services.AddSingleton<ControllerMetrics>();
+        builder.Services.AddSingleton<AgentService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AgentService>());
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(AgentMetrics.MeterName, ControllerMetrics.MeterName).AddPrometheusExporter());
+        var app = builder.Build();
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/readyz", (AgentService agent) => agent.Ready ? Results.Text("ok") : Results.Text("not synced", statusCode: 503));
+        return app;
+    }
+}

@@ -1,0 +1,82 @@
+using k8s;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Longshore.Kube;
+
+/// <summary>
+/// Runs the registered controllers: the shared informers on every replica (warm caches for a fast take-over), the
+/// reconcilers only on the leader. Losing the lease stops the reconcilers; the replica then campaigns again.
+/// </summary>
+public sealed class ControllerRuntime(
+    IServiceProvider services,
+    IEnumerable<ControllerDefinition> definitions,
+    InformerRegistry informers,
+    ControllerRuntimeOptions options,
+    Leadership leadership,
+    ILoggerFactory loggers) : BackgroundService
+{
+    private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ILogger _logger = loggers.CreateLogger<ControllerRuntime>();
+
+    /// <summary>Every informer has listed once.</summary>
+    public bool Ready => _synced.Task.IsCompletedSuccessfully;
+
+    public bool Leading => leadership.IsLeading;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Built before the informers start, so every event handler is in place for the first list.
+        var controllers = definitions.Select(d => d.Build(services, options)).ToList();
+        var watching = informers.RunAsync(stoppingToken);
+        try
+        {
+            await informers.WaitForSyncAsync(stoppingToken);
+            _synced.TrySetResult();
+            _logger.LogInformation("caches synced for {Kinds}; controllers: {Controllers}", string.Join(", ", informers.Kinds.Select(k => k.Name)), string.Join(", ", controllers.Select(c => c.Name)));
+
+            async Task LeadAsync(CancellationToken leading)
+            {
+                leadership.IsLeading = true;
+                try
+                {
+                    await Task.WhenAll(controllers.Select(c => c.LeadAsync(leading)));
+                }
+                finally
+                {
+                    leadership.IsLeading = false;
+                }
+            }
+
+            if (!options.LeaderElection)
+            {
+                await LeadAsync(stoppingToken);
+            }
+            else
+            {
+                var election = new LeaderElection(services.GetRequiredService<IKubernetes>(), options.Namespace, options.LeaseName, options.Identity, options.LeaseDuration, loggers.CreateLogger<LeaderElection>());
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await election.RunAsync(LeadAsync, stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (var controller in controllers)
+            {
+                controller.Queue.ShutDown();
+            }
+
+            await watching;
+            foreach (var controller in controllers)
+            {
+                controller.Queue.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using Longshore.Kube;
+
+namespace Longshore.Operator;
+
+/// <summary>
+/// What each NodeImage should hold for one owner, given its resolved images, its target nodes and what the
+/// NodeImages hold now. Pure: the reconciler writes only the differences.
+/// <list type="bullet">
+/// <item>Nodes that carry the owner's entries have started; a node still pulling occupies one of <c>parallelism</c>
+/// slots, and new nodes start only while slots are free. A node that already has every image (through another owner)
+/// starts without taking a slot.</item>
+/// <item>Entries are keyed by reference and digest; an entry several owners want is shared, its settings the most
+/// generous of theirs (pinned if any pins, the larger backoffLimit, the first secret and timeout), so owners never undo
+/// each other's writes.</item>
+/// <item>Other owners' entries stay; nodes that are no longer targets lose this owner; entries without owners go.</item>
+/// <item>Entries are kept sorted (reference, digest; owners by kind, namespace, name): planning twice changes nothing.</item>
+/// </list>
+/// </summary>
+public static class NodeImagePlanner
+{
+    public static NodeImagePlan Plan(PrePullIntent intent, IReadOnlyList<TargetNode> targets, IReadOnlyDictionary<string, ValueList<PlannedImage>> current)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        bool Carries(string node) => current.TryGetValue(node, out var entries) && entries.Any(e => e.Owners.Contains(intent.Owner));
+
+        var started = targets.Where(t => Carries(t.Name)).ToList();
+        var inProgress = started.Count(t => t.Phase == NodePhase.Pulling);
+        var notStarted = targets.Where(t => !Carries(t.Name)).ToList();
+        var free = notStarted.Where(t => t.Phase != NodePhase.Pulling);
+        var startable = notStarted.Where(t => t.Phase == NodePhase.Pulling).Take(Math.Max(0, intent.Parallelism - inProgress));
+        var carrying = started.Concat(free).Concat(startable).ToDictionary(t => t.Name, StringComparer.Ordinal);
+
+        var desired = new Dictionary<string, ValueList<PlannedImage>>(StringComparer.Ordinal);
+        foreach (var (node, entries) in current)
+        {
+            if (!carrying.ContainsKey(node) && entries.Any(e => e.Owners.Contains(intent.Owner)))
+            {
+                desired[node] = Without(intent.Owner, entries);
+            }
+        }
+
+        foreach (var (node, target) in carrying)
+        {
+            desired[node] = With(intent, target.Platform, current.GetValueOrDefault(node) ?? new ValueList<PlannedImage>([]));
+        }
+
+        return new NodeImagePlan(desired, carrying.Keys.ToHashSet(StringComparer.Ordinal), targets.Count - carrying.Count);
+    }
+
+    /// <summary>Every NodeImage that holds <paramref name="owner"/>'s entries, without them (the owner is gone).</summary>
+    public static IReadOnlyDictionary<string, ValueList<PlannedImage>> Remove(PlannedOwner owner, IReadOnlyDictionary<string, ValueList<PlannedImage>> current) =>
+        current.Where(c => c.Value.Any(e => e.Owners.Contains(owner))).ToDictionary(c => c.Key, c => Without(owner, c.Value), StringComparer.Ordinal);
+
+    /// <summary>The entries without <paramref name="owner"/>, entries nobody else wants dropped.</summary>
+    public static ValueList<PlannedImage> Without(PlannedOwner owner, IEnumerable<PlannedImage> entries) =>
+        Sorted(entries
+            .Select(e => e.Owners.Contains(owner) ? e with { Owners = e.Owners.Where(o => o != owner).ToValueList() } : e)
+            .Where(e => e.Owners.Count > 0));
+
+    private static ValueList<PlannedImage> With(PrePullIntent intent, string platform, IEnumerable<PlannedImage> entries)
+    {
+        var images = Without(intent.Owner, entries).ToList();
+        foreach (var reference in intent.Images.Distinct(StringComparer.Ordinal))
+        {
+            var digest = intent.Digests.GetValueOrDefault((reference, platform));
+            var repoDigest = intent.RepoDigests.GetValueOrDefault(reference);
+            var index = images.FindIndex(i => i.Reference == reference && i.Digest == digest);
+            if (index < 0)
+            {
+                images.Add(new PlannedImage(reference, digest, repoDigest, intent.Pin, intent.PullSecret, new ValueList<PlannedOwner>([intent.Owner]), intent.Platform, intent.PullTimeout, intent.BackoffLimit));
+                continue;
+            }
+
+            var shared = images[index];
+            images[index] = shared with
+            {
+                RepoDigest = shared.RepoDigest ?? repoDigest,
+                Pin = shared.Pin || intent.Pin,
+                PullSecret = shared.PullSecret ?? intent.PullSecret,
+                Owners = shared.Owners.Append(intent.Owner).ToValueList(),
+                Platform = shared.Platform ?? intent.Platform,
+                PullTimeout = shared.PullTimeout ?? intent.PullTimeout,
+                BackoffLimit = Max(shared.BackoffLimit, intent.BackoffLimit),
+            };
+        }
+
+        return Sorted(images);
+    }
+
+    private static int? Max(int? a, int? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
+
+    private static ValueList<PlannedImage> Sorted(IEnumerable<PlannedImage> images) =>
+        images
+            .Select(i => i with { Owners = i.Owners.OrderBy(o => o.Kind, StringComparer.Ordinal).ThenBy(o => o.Namespace, StringComparer.Ordinal).ThenBy(o => o.Name, StringComparer.Ordinal).ToValueList() })
+            .OrderBy(i => i.Reference, StringComparer.Ordinal)
+            .ThenBy(i => i.Digest, StringComparer.Ordinal)
+            .ToValueList();
+}
