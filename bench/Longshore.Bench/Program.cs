@@ -4,9 +4,17 @@ using Longshore.Bench;
 //   dotnet run -c Release --project bench/Longshore.Bench -- [pull] [--layers N] [--layer-mb M] [--runs R] [--cli PATH/longshore.dll]
 //   dotnet run -c Release --project bench/Longshore.Bench -- scale [--nodes N] [--images K]
 //   dotnet run -c Release --project bench/Longshore.Bench -- agent
+//   dotnet run -c Release --project bench/Longshore.Bench -- reconcile [--images N]
 if (args.Length > 0 && args[0] == "agent")
 {
     await new AgentBenchmark(layers: 8, layerMegabytes: 64, Console.Out).RunAsync(CancellationToken.None);
+    return 0;
+}
+
+if (args.Length > 0 && args[0] == "reconcile")
+{
+    var count = args.Length > 2 && args[1] == "--images" ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1000;
+    await new ReconcileBenchmark(count, Console.Out).RunAsync(CancellationToken.None);
     return 0;
 }
 

@@ -15,8 +15,6 @@ public static class AgentMetrics
 
     public static Counter<long> BytesPulled { get; } = Meter.CreateCounter<long>("longshore_agent_pulled_bytes_total", unit: "By", description: "Bytes of images pulled");
 
-    public static Counter<long> ReconcileErrors { get; } = Meter.CreateCounter<long>("longshore_agent_reconcile_errors_total", description: "Reconciles that failed");
-
     private static (int Wanted, int Present, int Pinned) _images;
 
     static AgentMetrics()

@@ -38,7 +38,7 @@ public sealed class NodeImageReconciler(
         if (result.Changed || now - _lastWrite >= options.HeartbeatInterval)
         {
             result.Status.HeartbeatTime = now.UtcDateTime;
-            await StatusWriter.WriteAsync(client, nodeImage, result.Status, cancellationToken);
+            await StatusWriter.WriteAsync(client, nodeImage, result.Status, cancellationToken, NodeImageStatusValues.Comparer);
             _lastWrite = now;
         }
 

@@ -1,35 +1,37 @@
+using k8s.Models;
 using Longshore.Api;
+using Longshore.Kube;
 
 namespace Longshore.Agent;
 
-/// <summary>
-/// Compares NodeImage statuses by value (tuples of their fields), leaving out the heartbeat and the prune results (which the agent carries over as they are): a status is written when
-/// what it says changed, not on every pass.
-/// </summary>
+/// <summary>NodeImage statuses compared by value: each projected onto tuples and <see cref="ValueList{T}"/>s.</summary>
 public static class NodeImageStatusValues
 {
-    public static bool Same(NodeImageStatus? a, NodeImageStatus? b)
-    {
-        if (a is null || b is null)
-        {
-            return a is null && b is null;
-        }
+    /// <summary>Everything the status says, heartbeat included: what decides whether a write is needed at all.</summary>
+    public static IEqualityComparer<NodeImageStatus?> Comparer { get; } = ValueComparer.By<NodeImageStatus, Value?>(s => Of(s, heartbeat: true));
 
-        return a.ObservedGeneration == b.ObservedGeneration
-            && Values(a.Images, Entry).SequenceEqual(Values(b.Images, Entry))
-            && Inventory(a.Inventory) == Inventory(b.Inventory)
-            && (a.Runtime?.Name, a.Runtime?.Version, a.Runtime?.PinningSupported) == (b.Runtime?.Name, b.Runtime?.Version, b.Runtime?.PinningSupported)
-            && Values(a.Conditions, Condition).SequenceEqual(Values(b.Conditions, Condition));
-    }
+    /// <summary>
+    /// Whether two statuses say the same, leaving out the heartbeat and the prune results (which the agent carries over
+    /// as they are): a status is written when what it says changed, not on every pass.
+    /// </summary>
+    public static bool Same(NodeImageStatus? a, NodeImageStatus? b) => Of(a, heartbeat: false) == Of(b, heartbeat: false);
 
-    private static IEnumerable<T> Values<TItem, T>(IEnumerable<TItem>? items, Func<TItem, T> value) => (items ?? []).Select(value);
+    private static Value? Of(NodeImageStatus? status, bool heartbeat) => status is null ? null : new Value(
+        status.ObservedGeneration,
+        (status.Images ?? []).Select(e => (e.Reference, e.Phase, e.Digest, e.Size, e.Pinned, e.Reason, e.Message, e.Attempts, e.LastTransitionTime)).ToValueList(),
+        status.Inventory is { } i ? (i.ImageCount, i.Bytes, i.DanglingCount, i.ReclaimableBytes, i.ImageFsUsedBytes, i.ImageFsCapacityBytes) : null,
+        status.Runtime is { } r ? (r.Name, r.Version, r.PinningSupported) : null,
+        (status.Conditions ?? []).Select(Condition).ToValueList(),
+        heartbeat ? status.HeartbeatTime : null);
 
-    private static (string, ImagePhase, string?, long?, bool, PullFailureReason?, string?, int, DateTime?) Entry(NodeImageEntryStatus e) =>
-        (e.Reference, e.Phase, e.Digest, e.Size, e.Pinned, e.Reason, e.Message, e.Attempts, e.LastTransitionTime);
-
-    private static (string, string, string?, string?, long?, DateTime?) Condition(k8s.Models.V1Condition c) =>
+    private static (string, string, string?, string?, long?, DateTime?) Condition(V1Condition c) =>
         (c.Type, c.Status, c.Reason, c.Message, c.ObservedGeneration, c.LastTransitionTime);
 
-    private static (int, long, int, long, long?, long?)? Inventory(ImageInventory? i) =>
-        i is null ? null : (i.ImageCount, i.Bytes, i.DanglingCount, i.ReclaimableBytes, i.ImageFsUsedBytes, i.ImageFsCapacityBytes);
+    private sealed record Value(
+        long? ObservedGeneration,
+        ValueList<(string, ImagePhase, string?, long?, bool, PullFailureReason?, string?, int, DateTime?)> Images,
+        (int, long, int, long, long?, long?)? Inventory,
+        (string, string?, bool)? Runtime,
+        ValueList<(string, string, string?, string?, long?, DateTime?)> Conditions,
+        DateTime? Heartbeat);
 }

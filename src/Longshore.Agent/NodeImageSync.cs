@@ -38,7 +38,11 @@ public sealed class NodeImageSync(Runtime.IImageRuntime runtime, PullScheduler p
             before.TryGetValue(entry.Reference, out var last);
             if (planned.Found is { } found)
             {
-                pulls.Present(planned.Request);
+                if (pulls.Present(planned.Request).PulledAt is not null && last is not null && last.Phase != ImagePhase.Present)
+                {
+                    AgentMetrics.BytesPulled.Add(found.Size);
+                }
+
                 entry.Phase = ImagePhase.Present;
                 entry.Digest = NodeImagePlanner.DigestOf(found, entry.Reference) ?? planned.Wanted.Digest;
                 entry.Size = found.Size;

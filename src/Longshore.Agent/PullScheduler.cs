@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Longshore.Api;
+using Longshore.Kube;
 using Longshore.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -222,7 +223,7 @@ public sealed class PullScheduler : IAsyncDisposable
             {
                 (series.Reason, series.Message) = failure is TimeoutException ? (PullFailureReason.Timeout, failure.Message) : PullFailures.Describe(failure);
                 series.Failures++;
-                series.NextAttempt = now + _backoff.After(series.Failures);
+                series.NextAttempt = now + _backoff.Delay(series.Failures);
                 series.Phase = series.Failures > request.BackoffLimit ? PullPhase.Failed : PullPhase.BackingOff;
             }
 

@@ -1,3 +1,4 @@
+using Longshore.Kube;
 using Longshore.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -35,7 +36,7 @@ internal static class RemovalFeed
             catch (Exception e) when (e is RuntimeException or OperationCanceledException or IOException)
             {
                 failures++;
-                delay = Resubscribe.After(failures);
+                delay = Resubscribe.Delay(failures);
                 logger.LogWarning("following the runtime's image removals failed ({Error}); retrying in {Delay}", e.Message, delay);
                 onRemoval();
             }

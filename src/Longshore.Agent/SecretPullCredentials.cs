@@ -2,7 +2,6 @@ using System.Text.Json;
 using k8s;
 using k8s.Autorest;
 using Longshore.Api;
-using Longshore.Kube;
 using Longshore.Oci;
 
 namespace Longshore.Agent;

@@ -8,9 +8,12 @@ namespace Longshore.Runtime;
 /// <summary>The embedded layer store as a runtime, for nodes without CRI and for standalone use. Pins are store pins.</summary>
 public sealed class EmbeddedImageRuntime(ImageStore store, RegistryClientOptions registryOptions) : IImageRuntime
 {
+    public const string PinOwner = "longshore-agent";
+
     private readonly ImagePuller _puller = new(store);
 
-    public const string PinOwner = "longshore-agent";
+    // One client (one pipeline, its circuit breakers and token cache) for every pull; each pull sees it with its own credential.
+    private readonly RegistryClient _registry = new(registryOptions);
 
     public Task<RuntimeInfo> InfoAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(new RuntimeInfo("embedded", typeof(ImageStore).Assembly.GetName().Version?.ToString() ?? "0", PinningSupported: true));
@@ -23,7 +26,7 @@ public sealed class EmbeddedImageRuntime(ImageStore store, RegistryClientOptions
 
     public async Task<string> PullAsync(string reference, RegistryCredential? credential, CancellationToken cancellationToken = default)
     {
-        using var registry = new RegistryClient(registryOptions with { Credentials = host => credential ?? registryOptions.Credentials(host) });
+        var registry = _registry.WithCredentials(host => credential ?? registryOptions.Credentials(host));
         try
         {
             var result = await _puller.PullAsync(ImageReference.Parse(reference), registry, cancellationToken: cancellationToken);
@@ -72,7 +75,11 @@ public sealed class EmbeddedImageRuntime(ImageStore store, RegistryClientOptions
         return Task.FromResult<ImageFilesystemUsage?>(new ImageFilesystemUsage(store.GetDiskUsage().TotalBytes, drive.TotalSize));
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        _registry.Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     private static RuntimeImage ToImage(ImageDetails details) =>
         new(details.Id, details.RepoTags, details.RepoDigests, details.Size, details.PinnedBy.Count > 0);

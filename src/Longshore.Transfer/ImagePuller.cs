@@ -19,8 +19,6 @@ public sealed class ImagePuller(ImageStore store, ILogger<ImagePuller>? logger =
     private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
     private readonly ConcurrentDictionary<Digest, Lazy<Task<bool>>> _downloads = new();
 
-    public ImageStore Store => store;
-
     public async Task<PullResult> PullAsync(ImageReference reference, RegistryClient registry, PullOptions? options = null, IProgress<PullProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reference);

@@ -1,4 +1,5 @@
 using Longshore.Api;
+using Longshore.Kube;
 using Longshore.TestBed;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

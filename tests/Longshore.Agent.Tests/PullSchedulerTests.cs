@@ -1,4 +1,5 @@
 using Longshore.Api;
+using Longshore.Kube;
 using Longshore.Oci;
 using Longshore.Runtime;
 using Longshore.TestBed;
@@ -24,15 +25,6 @@ public sealed class PullSchedulerTests
     {
         await Poll.UntilAsync(() => scheduler.StateOf(request).Phase is not (PullPhase.Queued or PullPhase.Pulling), $"the pull of {request.Reference} ends");
         return scheduler.StateOf(request);
-    }
-
-    [Fact]
-    public void Backoff_doubles_from_its_initial_delay_and_stops_at_its_cap()
-    {
-        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
-        Enumerable.Range(0, 6).Select(backoff.After).Should().Equal(
-            TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
-        backoff.After(10_000).Should().Be(TimeSpan.FromSeconds(5), "a long run of failures neither overflows nor passes the cap");
     }
 
     [Fact]
