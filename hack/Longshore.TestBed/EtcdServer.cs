@@ -17,13 +17,16 @@ public sealed class EtcdServer : IAsyncDisposable
     public Uri ClientUrl { get; }
 
     /// <summary>Starts etcd; a start that fails (e.g. a port taken between choosing and binding it) is tried again on new ports.</summary>
-    public static async Task<EtcdServer> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<EtcdServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync([], "127.0.0.1", cancellationToken);
+
+    /// <summary>Starts etcd on <paramref name="address"/> through <paramref name="commandPrefix"/> (e.g. <c>nsenter</c> into a node's namespaces).</summary>
+    public static async Task<EtcdServer> StartAsync(IReadOnlyList<string> commandPrefix, string address, CancellationToken cancellationToken = default)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await StartOnceAsync(cancellationToken);
+                return await StartOnceAsync(commandPrefix, address, cancellationToken);
             }
             catch (Exception e) when (attempt < 3 && e is InvalidOperationException or TimeoutException && !cancellationToken.IsCancellationRequested)
             {
@@ -31,13 +34,13 @@ public sealed class EtcdServer : IAsyncDisposable
         }
     }
 
-    private static async Task<EtcdServer> StartOnceAsync(CancellationToken cancellationToken)
+    private static async Task<EtcdServer> StartOnceAsync(IReadOnlyList<string> commandPrefix, string address, CancellationToken cancellationToken)
     {
         var executable = ComponentLocator.Require("etcd", "etcd-server");
         var directory = TempDirectory.Create("longshore-etcd");
-        var client = new Uri($"http://127.0.0.1:{FreePort.Next()}");
-        var peer = $"http://127.0.0.1:{FreePort.Next()}";
-        var process = ServiceProcess.Start(executable, [
+        var client = new Uri($"http://{address}:{FreePort.Next()}");
+        var peer = $"http://{address}:{FreePort.Next()}";
+        var (file, arguments) = CommandPrefix.Apply(commandPrefix, executable, [
             "--name", "default",
             "--data-dir", directory.Combine("data"),
             "--listen-client-urls", client.ToString().TrimEnd('/'),
@@ -47,6 +50,7 @@ public sealed class EtcdServer : IAsyncDisposable
             "--initial-cluster", $"default={peer}",
             "--log-level", "error",
         ]);
+        var process = ServiceProcess.Start(file, arguments);
         var server = new EtcdServer(directory, process, client);
         try
         {

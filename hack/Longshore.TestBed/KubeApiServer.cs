@@ -17,17 +17,19 @@ public sealed class KubeApiServer : IAsyncDisposable
     private readonly EtcdServer _etcd;
     private readonly string _binary;
     private readonly int _port;
+    private readonly KubeApiServerOptions _options;
     private ServiceProcess? _process;
 
-    private KubeApiServer(TempDirectory directory, EtcdServer etcd, string binary, int port, IReadOnlyDictionary<string, KubeIdentity> identities, KubeIdentity admin)
+    private KubeApiServer(TempDirectory directory, EtcdServer etcd, string binary, int port, IReadOnlyDictionary<string, KubeIdentity> identities, KubeIdentity admin, KubeApiServerOptions options)
     {
+        _options = options;
         _directory = directory;
         _etcd = etcd;
         _binary = binary;
         _port = port;
         Identities = identities;
         Admin = admin;
-        Server = new Uri($"https://127.0.0.1:{port}");
+        Server = new Uri($"https://{options.Address}:{port}");
         KubeconfigPath = WriteKubeconfig(admin);
     }
 
@@ -38,19 +40,24 @@ public sealed class KubeApiServer : IAsyncDisposable
     /// <summary>Identities by name (<see cref="IdentityNames"/>); they have no rights until a test binds some.</summary>
     public IReadOnlyDictionary<string, KubeIdentity> Identities { get; }
 
+    /// <summary>The API server's own folder: its serving certificate (certs/apiserver.crt) and service-account key (sa.key).</summary>
+    public string DirectoryPath => _directory.Path;
+
     /// <summary>A kubeconfig for the admin identity.</summary>
     public string KubeconfigPath { get; }
 
-    public static async Task<KubeApiServer> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<KubeApiServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync(new KubeApiServerOptions(), cancellationToken);
+
+    public static async Task<KubeApiServer> StartAsync(KubeApiServerOptions options, CancellationToken cancellationToken = default)
     {
         var binary = await LocateBinaryAsync(cancellationToken);
         var directory = TempDirectory.Create("longshore-apiserver");
         EtcdServer? etcd = null;
         try
         {
-            etcd = await EtcdServer.StartAsync(cancellationToken);
+            etcd = await EtcdServer.StartAsync(options.CommandPrefix, options.Address, cancellationToken);
             var admin = new KubeIdentity("admin", NewToken(), ["system:masters"]);
-            var identities = IdentityNames.ToDictionary(n => n, n => new KubeIdentity(n, NewToken(), []));
+            var identities = IdentityNames.Select(n => new KubeIdentity(n, NewToken(), [])).Concat(options.ExtraIdentities).ToDictionary(i => i.Name);
             var lines = new[] { admin }.Concat(identities.Values)
                 .Select(i => $"{i.Token},{i.Name},{i.Name}-uid,\"{string.Join(',', i.Groups)}\"");
             await File.WriteAllLinesAsync(directory.Combine("tokens.csv"), lines, cancellationToken);
@@ -61,7 +68,7 @@ public sealed class KubeApiServer : IAsyncDisposable
             }
 
             Directory.CreateDirectory(directory.Combine("certs"));
-            var server = new KubeApiServer(directory, etcd, binary, FreePort.Next(), identities, admin);
+            var server = new KubeApiServer(directory, etcd, binary, FreePort.Next(), identities, admin, options);
             await server.StartApiServerAsync(cancellationToken);
             return server;
         }
@@ -139,13 +146,13 @@ public sealed class KubeApiServer : IAsyncDisposable
     public async Task StartApiServerAsync(CancellationToken cancellationToken = default)
     {
         await StopApiServerAsync();
-        var process = ServiceProcess.Start(_binary, [
+        var (file, arguments) = CommandPrefix.Apply(_options.CommandPrefix, _binary, [
             $"--etcd-servers={_etcd.ClientUrl.ToString().TrimEnd('/')}",
             "--bind-address=127.0.0.1",
             $"--secure-port={_port}",
             $"--cert-dir={_directory.Combine("certs")}",
             $"--token-auth-file={_directory.Combine("tokens.csv")}",
-            "--authorization-mode=RBAC",
+            $"--authorization-mode={_options.AuthorizationMode}",
             "--service-account-issuer=https://kubernetes.default.svc",
             $"--service-account-key-file={_directory.Combine("sa.pub")}",
             $"--service-account-signing-key-file={_directory.Combine("sa.key")}",
@@ -154,7 +161,10 @@ public sealed class KubeApiServer : IAsyncDisposable
             "--allow-privileged=true",
             "--enable-priority-and-fairness=false",
             "--v=0",
+            .. _options.Address == "127.0.0.1" ? Array.Empty<string>() : [$"--bind-address={_options.Address}", $"--advertise-address={_options.Address}"],
+            .. _options.ExtraArguments,
         ]);
+        var process = ServiceProcess.Start(file, arguments);
         _process = process;
         using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };

@@ -10,12 +10,14 @@ public sealed class RegistryServer : IAsyncDisposable
     private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
     private readonly TempDirectory _directory;
     private readonly string _configPath;
+    private readonly IReadOnlyList<string> _commandPrefix;
     private ServiceProcess? _process;
 
     private RegistryServer(TempDirectory directory, int port, RegistryServerOptions options)
     {
         _directory = directory;
-        Host = $"127.0.0.1:{port}";
+        Host = $"{options.ListenAddress}:{port}";
+        _commandPrefix = options.CommandPrefix;
         BaseAddress = new Uri($"http://{Host}/");
         RootDirectory = directory.Combine("storage");
         Username = options.Username;
@@ -23,7 +25,7 @@ public sealed class RegistryServer : IAsyncDisposable
         _configPath = directory.Combine("config.yml");
     }
 
-    /// <summary>"127.0.0.1:PORT", as it appears in image references.</summary>
+    /// <summary>"127.0.0.1:PORT" (or the listen address chosen), as it appears in image references.</summary>
     public string Host { get; }
 
     public Uri BaseAddress { get; }
@@ -110,7 +112,8 @@ public sealed class RegistryServer : IAsyncDisposable
 
     private async Task<ServiceProcess> LaunchAsync(string executable, CancellationToken cancellationToken)
     {
-        var process = ServiceProcess.Start(executable, ["serve", _configPath]);
+        var (file, arguments) = CommandPrefix.Apply(_commandPrefix, executable, ["serve", _configPath]);
+        var process = ServiceProcess.Start(file, arguments);
         try
         {
             // 401 means up with auth on; either way the HTTP server answers.

@@ -18,6 +18,7 @@ public sealed class TestImageBuilder
     private Platform _platform = new("linux", "amd64");
     private DateTimeOffset _created = Epoch;
     private bool _docker;
+    private JsonArray? _entrypoint;
 
     public TestImageBuilder WithPlatform(string platform)
     {
@@ -44,6 +45,20 @@ public sealed class TestImageBuilder
     public TestImageBuilder WithLayer(IReadOnlyDictionary<string, byte[]> files)
     {
         _layers.Add(BuildLayer(files, CompressionLevel.Optimal));
+        return this;
+    }
+
+    /// <summary>Adds a layer holding one executable file (mode 0755), e.g. a static binary.</summary>
+    public TestImageBuilder WithExecutable(string path, byte[] content)
+    {
+        _layers.Add(BuildLayer(new Dictionary<string, byte[]> { [path] = content }, CompressionLevel.Optimal, executable: true));
+        return this;
+    }
+
+    /// <summary>Sets the config's Entrypoint (and clears its Cmd), so containers run without a command of their own.</summary>
+    public TestImageBuilder WithEntrypoint(params string[] entrypoint)
+    {
+        _entrypoint = new JsonArray(entrypoint.Select(e => (JsonNode)JsonValue.Create(e)!).ToArray());
         return this;
     }
 
@@ -95,7 +110,9 @@ public sealed class TestImageBuilder
             labels[key] = value;
         }
 
-        config["config"] = new JsonObject { ["Env"] = new JsonArray("PATH=/usr/local/bin:/usr/bin:/bin"), ["Cmd"] = new JsonArray("/bin/sh"), ["Labels"] = labels };
+        config["config"] = _entrypoint is null
+            ? new JsonObject { ["Env"] = new JsonArray("PATH=/usr/local/bin:/usr/bin:/bin"), ["Cmd"] = new JsonArray("/bin/sh"), ["Labels"] = labels }
+            : new JsonObject { ["Env"] = new JsonArray("PATH=/usr/local/bin:/usr/bin:/bin"), ["Entrypoint"] = _entrypoint, ["Labels"] = labels };
         config["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray(layers.Select(l => (JsonNode)JsonValue.Create(l.DiffId.ToString())!).ToArray()) };
         config["history"] = new JsonArray(layers.Select((_, i) => (JsonNode)new JsonObject { ["created"] = config["created"]!.GetValue<string>(), ["created_by"] = $"layer {i}" }).ToArray());
         var configBytes = Encoding.UTF8.GetBytes(config.ToJsonString());
@@ -116,7 +133,7 @@ public sealed class TestImageBuilder
     internal static JsonObject Descriptor(string mediaType, Digest digest, long size) =>
         new() { ["mediaType"] = mediaType, ["digest"] = digest.ToString(), ["size"] = size };
 
-    private static BuiltLayer BuildLayer(IReadOnlyDictionary<string, byte[]> files, CompressionLevel level)
+    private static BuiltLayer BuildLayer(IReadOnlyDictionary<string, byte[]> files, CompressionLevel level, bool executable = false)
     {
         using var tar = new MemoryStream();
         using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
@@ -141,7 +158,7 @@ public sealed class TestImageBuilder
                 var entry = new PaxTarEntry(TarEntryType.RegularFile, path, Fixed())
                 {
                     ModificationTime = Epoch,
-                    Mode = (UnixFileMode)0x1A4,
+                    Mode = (UnixFileMode)(executable ? 0x1ED : 0x1A4),
                     DataStream = new MemoryStream(content, writable: false),
                 };
                 writer.WriteEntry(entry);

@@ -1,0 +1,77 @@
+using k8s;
+using Longshore.Agent;
+using Longshore.Operator;
+using Longshore.Runtime;
+using Longshore.TestBed;
+using Longshore.Testing;
+using Microsoft.AspNetCore.Builder;
+
+namespace Longshore.Node.Tests;
+
+/// <summary>
+/// The operator and the node's agent, in this process, against a <see cref="KubeNode"/>: each signs in as its own
+/// service account (token kubeconfigs), and the agent talks CRI to the node's containerd.
+/// </summary>
+internal sealed class LongshoreOnNode : IAsyncDisposable
+{
+    private readonly Kubernetes _operatorClient;
+    private readonly Kubernetes _agentClient;
+    private readonly WebApplication _operator;
+    private readonly WebApplication _agent;
+
+    private LongshoreOnNode(Kubernetes operatorClient, Kubernetes agentClient, WebApplication @operator, WebApplication agent, CriImageRuntime runtime)
+    {
+        _operatorClient = operatorClient;
+        _agentClient = agentClient;
+        _operator = @operator;
+        _agent = agent;
+        Runtime = runtime;
+    }
+
+    public CriImageRuntime Runtime { get; }
+
+    public static async Task<LongshoreOnNode> StartAsync(KubeNode node, bool install = true)
+    {
+        if (install)
+        {
+            await OperatorInstall.InstallAsync(node.Api, OperatorInstall.ServiceAccount(OperatorInstall.Namespace, "longshore-operator"), OperatorInstall.ServiceAccount(OperatorInstall.Namespace, "longshore-agent"));
+        }
+
+        var operatorClient = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(await node.WriteServiceAccountKubeconfigAsync(OperatorInstall.Namespace, "longshore-operator")));
+        var agentClient = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(await node.WriteServiceAccountKubeconfigAsync(OperatorInstall.Namespace, "longshore-agent")));
+        var operatorApp = OperatorHost.Build(
+            new OperatorOptions { Namespace = OperatorInstall.Namespace, ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), WebhookPort = FreePort.Next(), LeaderElection = false, ResolveInterval = TimeSpan.FromSeconds(2), InsecureRegistries = [node.Registry.Host] },
+            operatorClient);
+        await operatorApp.StartAsync();
+        var runtime = new CriImageRuntime(node.ContainerdSocket);
+        var agentApp = AgentHost.Build(
+            new AgentOptions { NodeName = node.Name, Namespace = OperatorInstall.Namespace, ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), ResyncInterval = TimeSpan.FromMinutes(10), InsecureRegistries = [node.Registry.Host] },
+            agentClient,
+            runtime);
+        await agentApp.StartAsync();
+        return new LongshoreOnNode(operatorClient, agentClient, operatorApp, agentApp, runtime);
+    }
+
+    /// <summary>Applies an ImagePrePull for the node (selected by its hostname label) and waits until it is Ready.</summary>
+    public static async Task PrePullAsync(KubeNode node, string name, params string[] images)
+    {
+        await Workloads.ApplyAsync(node, $"apiVersion: longshore.io/v1alpha1\nkind: ImagePrePull\nmetadata: {{name: {name}, namespace: default}}\nspec:\n  images: [{string.Join(", ", images.Select(i => $"\"{i}\""))}]\n  nodeSelector: {{matchLabels: {{kubernetes.io/hostname: {node.Name}}}}}\n");
+        var wait = await node.Api.KubectlAsync(["wait", "--for=condition=Ready", $"imageprepull/{name}", "-n", "default", "--timeout=60s"]);
+        if (wait.ExitCode != 0)
+        {
+            var objects = await node.Api.KubectlAsync(["get", "imageprepulls,nodeimages", "-A", "-o", "yaml"]);
+            throw new TimeoutException($"imageprepull/{name} did not become Ready: {wait.StandardError}\n{objects.StandardOutput}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _agent.StopAsync();
+        await _operator.StopAsync();
+        await _agent.DisposeAsync();
+        await _operator.DisposeAsync();
+        await Runtime.DisposeAsync();
+        _agentClient.Dispose();
+        _operatorClient.Dispose();
+    }
+}

@@ -1,0 +1,41 @@
+using k8s;
+using k8s.Models;
+using Longshore.TestBed;
+
+namespace Longshore.Testing;
+
+/// <summary>Installs Longshore's CRDs, its namespace and RBAC, and binds the operator's and agent's roles to users.</summary>
+public static class OperatorInstall
+{
+    public const string Namespace = "longshore-system";
+
+    /// <summary>Binds the deployed roles to <paramref name="operatorUser"/> and <paramref name="agentUser"/> (identities or service accounts).</summary>
+    public static async Task InstallAsync(KubeApiServer api, Rbacv1Subject operatorUser, Rbacv1Subject agentUser)
+    {
+        await api.InstallCrdsAsync(KubeApiServer.RepositoryFile("config/crd/bases"));
+        using var admin = api.CreateClient();
+        await admin.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Namespace } });
+        await api.ApplyAsync(KubeApiServer.RepositoryFile("config/rbac"));
+        foreach (var (subject, role) in new[] { (operatorUser, "longshore-operator"), (agentUser, "longshore-agent") })
+        {
+            await admin.RbacAuthorizationV1.CreateClusterRoleBindingAsync(new V1ClusterRoleBinding
+            {
+                Metadata = new V1ObjectMeta { Name = $"{role}-test" },
+                RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = role },
+                Subjects = [subject],
+            });
+            await admin.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(
+                new V1RoleBinding
+                {
+                    Metadata = new V1ObjectMeta { Name = $"{role}-test" },
+                    RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = role },
+                    Subjects = [subject],
+                },
+                Namespace);
+        }
+    }
+
+    public static Rbacv1Subject User(string name) => new() { Kind = "User", Name = name, ApiGroup = "rbac.authorization.k8s.io" };
+
+    public static Rbacv1Subject ServiceAccount(string @namespace, string name) => new() { Kind = "ServiceAccount", Name = name, NamespaceProperty = @namespace };
+}
