@@ -20,6 +20,7 @@ public static class AgentHost
         builder.Services.AddSingleton(client ?? new Kubernetes(KubeConfiguration.Load(options.Kubeconfig)));
         builder.Services.AddSingleton(runtime ?? AgentRuntime.Create(options));
         builder.Services.AddSingleton<ControllerMetrics>();
+        builder.Services.AddSingleton<AgentMetrics>();
         builder.Services.AddSingleton<AgentService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AgentService>());
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(AgentMetrics.MeterName, ControllerMetrics.MeterName).AddPrometheusExporter());

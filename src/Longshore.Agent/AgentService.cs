@@ -9,7 +9,7 @@ namespace Longshore.Agent;
 /// Watches only this node's NodeImage (field selector on its name) and reconciles it through the runtime; reconciles
 /// again the moment the runtime removes an image (kubelet GC, <c>crictl rmi</c>), where the runtime says so.
 /// </summary>
-public sealed class AgentService(IKubernetes client, AgentOptions options, IImageRuntime runtime, ControllerMetrics metrics, TimeProvider time, ILoggerFactory loggers) : BackgroundService
+public sealed class AgentService(IKubernetes client, AgentOptions options, IImageRuntime runtime, ControllerMetrics metrics, AgentMetrics agentMetrics, TimeProvider time, ILoggerFactory loggers) : BackgroundService
 {
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -26,13 +26,13 @@ public sealed class AgentService(IKubernetes client, AgentOptions options, IImag
         await informer.Synced.WaitAsync(stoppingToken);
         _synced.TrySetResult();
         queue.Add(key);
-        await using var pulls = new PullScheduler(runtime, options.MaxConcurrentPulls, PullScheduler.DefaultBackoff, time, loggers.CreateLogger<PullScheduler>(), new SecretPullCredentials(client));
+        await using var pulls = new PullScheduler(runtime, options.MaxConcurrentPulls, PullScheduler.DefaultBackoff, time, loggers.CreateLogger<PullScheduler>(), new SecretPullCredentials(client), agentMetrics);
         pulls.Completed += (_, _) => queue.Add(key);
         var reconciler = new NodeImageReconciler(
             options,
             informer.Cache,
             nodeImages,
-            new NodeImageSync(runtime, pulls, time, loggers.CreateLogger<NodeImageSync>()),
+            new NodeImageSync(runtime, pulls, time, loggers.CreateLogger<NodeImageSync>(), agentMetrics),
             new EventRecorder(client, "longshore-agent", loggers.CreateLogger<EventRecorder>(), time),
             time);
         var removals = RemovalFeed.FollowAsync(runtime, () => queue.Add(key), options.ResyncInterval, time, loggers.CreateLogger<AgentService>(), stoppingToken);

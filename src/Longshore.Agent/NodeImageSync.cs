@@ -9,7 +9,7 @@ namespace Longshore.Agent;
 /// pins and unpins, pulls through the <see cref="PullScheduler"/>) and builds the status to report. The cluster reconciler
 /// writes that status through the API; standalone mode keeps it in memory.
 /// </summary>
-public sealed class NodeImageSync(Runtime.IImageRuntime runtime, PullScheduler pulls, TimeProvider time, ILogger logger)
+public sealed class NodeImageSync(Runtime.IImageRuntime runtime, PullScheduler pulls, TimeProvider time, ILogger logger, AgentMetrics? metrics = null)
 {
     private HashSet<string>? _pinnedByUs;
 
@@ -40,7 +40,7 @@ public sealed class NodeImageSync(Runtime.IImageRuntime runtime, PullScheduler p
             {
                 if (pulls.Present(planned.Request).PulledAt is not null && last is not null && last.Phase != ImagePhase.Present)
                 {
-                    AgentMetrics.BytesPulled.Add(found.Size);
+                    metrics?.Pulled(found.Size);
                 }
 
                 entry.Phase = ImagePhase.Present;
@@ -90,7 +90,7 @@ public sealed class NodeImageSync(Runtime.IImageRuntime runtime, PullScheduler p
 
         var present = entries.Count(e => e.Phase == ImagePhase.Present);
         var failed = entries.Count(e => e.Phase == ImagePhase.Failed);
-        AgentMetrics.Observe(wanted.Count, present, entries.Count(e => e.Pinned));
+        metrics?.Observe(wanted.Count, present, entries.Count(e => e.Pinned));
         var status = new NodeImageStatus
         {
             ObservedGeneration = generation,

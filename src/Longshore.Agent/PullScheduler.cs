@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Longshore.Api;
 using Longshore.Kube;
 using Longshore.Runtime;
@@ -19,6 +18,7 @@ public sealed class PullScheduler : IAsyncDisposable
     private readonly Backoff _backoff;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly AgentMetrics? _metrics;
     private readonly SemaphoreSlim _slots;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
@@ -27,7 +27,7 @@ public sealed class PullScheduler : IAsyncDisposable
     /// <summary>Between attempts: 1 s, 2 s, 4 s … at most 5 minutes.</summary>
     public static readonly Backoff DefaultBackoff = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
 
-    public PullScheduler(IImageRuntime runtime, int slots, Backoff backoff, TimeProvider time, ILogger logger, IPullCredentials? credentials = null)
+    public PullScheduler(IImageRuntime runtime, int slots, Backoff backoff, TimeProvider time, ILogger logger, IPullCredentials? credentials = null, AgentMetrics? metrics = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
         _runtime = runtime;
@@ -35,6 +35,7 @@ public sealed class PullScheduler : IAsyncDisposable
         _backoff = backoff;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
         _slots = new SemaphoreSlim(slots);
     }
 
@@ -144,7 +145,7 @@ public sealed class PullScheduler : IAsyncDisposable
             return;
         }
 
-        var started = Stopwatch.GetTimestamp();
+        var started = _time.GetTimestamp();
         Exception? failure = null;
         try
         {
@@ -178,8 +179,7 @@ public sealed class PullScheduler : IAsyncDisposable
         }
 
         _slots.Release();
-        AgentMetrics.PullDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        AgentMetrics.Pulls.Add(1, new KeyValuePair<string, object?>("result", failure is null ? "success" : "failure"));
+        _metrics?.PullEnded(failure is null, _time.GetElapsedTime(started));
         if (failure is null)
         {
             _logger.LogInformation("pulled {Image}", request.Reference);

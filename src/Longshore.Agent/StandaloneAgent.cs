@@ -12,7 +12,7 @@ namespace Longshore.Agent;
 /// folder is read again when it changes, and the runtime looked at again when a pull ends, when the runtime reports a
 /// removal, or at the resync.
 /// </summary>
-public sealed class StandaloneAgent(string manifests, IImageRuntime runtime, TimeSpan resync, ILogger? logger = null, TimeProvider? time = null, int maxConcurrentPulls = 2)
+public sealed class StandaloneAgent(string manifests, IImageRuntime runtime, TimeSpan resync, ILogger? logger = null, TimeProvider? time = null, int maxConcurrentPulls = 2, AgentMetrics? metrics = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -41,9 +41,9 @@ public sealed class StandaloneAgent(string manifests, IImageRuntime runtime, Tim
         watcher.Created += Signal;
         watcher.Deleted += Signal;
         watcher.Renamed += Signal;
-        await using var pulls = new PullScheduler(runtime, maxConcurrentPulls, PullScheduler.DefaultBackoff, _time, _logger);
+        await using var pulls = new PullScheduler(runtime, maxConcurrentPulls, PullScheduler.DefaultBackoff, _time, _logger, metrics: metrics);
         pulls.Completed += Signal;
-        var sync = new NodeImageSync(runtime, pulls, _time, _logger);
+        var sync = new NodeImageSync(runtime, pulls, _time, _logger, metrics);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var removals = RemovalFeed.FollowAsync(runtime, () => Signal(null, EventArgs.Empty), resync, _time, _logger, stop.Token);
         try

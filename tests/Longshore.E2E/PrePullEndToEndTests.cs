@@ -138,6 +138,8 @@ public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture
             async () => (await nodeImages.GetAsync(null, NodeName))?.Status?.Images is { } images && images.Count(i => i.Phase == ImagePhase.Failed) == 2 ? images : null,
             "both broken images end Failed in NodeImage status");
         failures.Single(i => i.Reference == missingRef).Message.Should().Contain("not found");
+        failures.Single(i => i.Reference == missingRef).Reason.Should().Be(PullFailureReason.NotFound, "containerd reports an unknown tag as gRPC NotFound");
+        // containerd 1.6 reports the registry's 401 as gRPC Unknown: only the message tells it, so only the message is checked.
         failures.Single(i => i.Reference == secretRef).Message.Should().Contain("401");
         var events = await admin.CoreV1.ListNamespacedEventAsync("default", fieldSelector: "involvedObject.name=broken");
         events.Items.Should().Contain(e => e.Type == "Warning");
@@ -151,6 +153,7 @@ public sealed class PrePullEndToEndTests(ClusterFixture cluster) : IClassFixture
             async () => (await nodeImages.GetAsync(null, NodeName))?.Status?.Images?.FirstOrDefault(i => i.Reference == slowRef && i.Phase == ImagePhase.Failed),
             "the slow pull fails on its timeout");
         timedOut.Message.Should().Be("pull did not finish within pullTimeout 1ms");
+        timedOut.Reason.Should().Be(PullFailureReason.Timeout);
         (await api.KubectlAsync(["delete", "imageprepull", "slow", "-n", "default", "--timeout=60s"])).EnsureSuccess();
 
         // ... and with credentials (a Secret the object references) the private image is pulled.
