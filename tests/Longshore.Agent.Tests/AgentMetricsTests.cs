@@ -71,12 +71,15 @@ public sealed class AgentMetricsTests : IAsyncDisposable
         _runtime.OnPull = (reference, _, token) => reference.Contains("slow", StringComparison.Ordinal) ? Task.Delay(Timeout.Infinite, token) : Task.CompletedTask;
         var spec = new NodeImageSpec { Images = [Wanted("registry.test/kept:1", pin: true), Wanted("registry.test/new:1", pin: false), Wanted("registry.test/slow:1", pin: true)] };
 
+        var completed = 0;
+        _pulls.Completed += (_, _) => Interlocked.Increment(ref completed);
+
         var status = (await sync.SyncAsync(spec, null, 1, CancellationToken.None)).Status;
         _reader.Gauge("longshore_agent_images_wanted").Should().Be(3);
         _reader.Gauge("longshore_agent_images_present").Should().Be(1);
         _reader.Gauge("longshore_agent_images_pinned").Should().Be(1);
 
-        await Poll.UntilAsync(() => _runtime.ByName("registry.test/new:1") is not null, "the new image is pulled");
+        await Poll.UntilAsync(() => Volatile.Read(ref completed) == 1, "the new image is pulled");
         status = (await sync.SyncAsync(spec, status, 1, CancellationToken.None)).Status;
         status = (await sync.SyncAsync(spec, status, 1, CancellationToken.None)).Status;
         status.Images!.Single(i => i.Reference == "registry.test/new:1").Phase.Should().Be(ImagePhase.Present);
