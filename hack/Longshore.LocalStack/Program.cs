@@ -1,83 +1,150 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
 using k8s;
 using k8s.Models;
 using Longshore.Agent;
 using Longshore.Operator;
 using Longshore.Runtime;
 using Longshore.TestBed;
+using Microsoft.AspNetCore.Builder;
 
 // Brings up etcd + kube-apiserver, a registry with sample images, containerd, the CRDs, the operator and the agent on
-// loopback, applies the samples, prints `kubectl get longshore -A` once the pre-pull is Ready, and runs until Ctrl+C.
+// loopback, applies the samples, prints `kubectl get longshore -A` once the pre-pull is Ready, and runs until Ctrl+C
+// (or SIGTERM). The components run in sessions of their own, so Ctrl+C reaches only this program, which stops them in
+// order: agent, operator, containerd, registry, kube-apiserver, etcd; then it removes its folders.
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
-using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+void Interrupt(PosixSignalContext context)
 {
     context.Cancel = true;
     stop.Cancel();
-});
-
-void Say(string text) => Console.WriteLine($"\u001b[1m==> {text}\u001b[0m");
-
-Say("starting etcd, kube-apiserver, docker-registry and containerd on loopback");
-await using var api = await KubeApiServer.StartAsync(stop.Token);
-await using var registry = await RegistryServer.StartAsync(cancellationToken: stop.Token);
-await using var containerd = await ContainerdServer.StartAsync([registry.Host], stop.Token);
-
-Say("publishing two sample images");
-var images = new List<string>();
-foreach (var (name, seed) in new[] { ("shop/web", 1), ("shop/worker", 2) })
-{
-    var image = new TestImageBuilder().WithRandomLayer(2_000_000, seed).WithRandomLayer(1_000_000, seed + 10).WithFile("etc/sample", name).WithLabel("org.opencontainers.image.title", name).Build();
-    await Skopeo.PublishAsync(image, registry, $"{name}:1.0", stop.Token);
-    images.Add(registry.Reference($"{name}:1.0"));
 }
 
-Say("installing the CRDs and RBAC");
-await api.InstallCrdsAsync(KubeApiServer.RepositoryFile("config/crd/bases"), stop.Token);
-using var admin = api.CreateClient();
-await admin.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "longshore-system" } }, cancellationToken: stop.Token);
-await api.ApplyAsync(KubeApiServer.RepositoryFile("config/rbac"), stop.Token);
-var nodeName = Environment.MachineName.ToLowerInvariant();
-await admin.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = nodeName, Labels = new Dictionary<string, string> { ["kubernetes.io/os"] = "linux", ["longshore.io/local"] = "true" } } }, cancellationToken: stop.Token);
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
 
-Say($"starting the operator and the agent for node {nodeName} (containerd at {containerd.SocketPath})");
-var operatorOptions = new OperatorOptions { Namespace = "longshore-system", ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), WebhookPort = FreePort.Next(), LeaderElection = false };
-await using var operatorApp = OperatorHost.Build(operatorOptions, api.CreateClient());
-await operatorApp.StartAsync(stop.Token);
-await using var runtime = new CriImageRuntime(containerd.SocketPath);
-var agentOptions = new AgentOptions { NodeName = nodeName, Namespace = "longshore-system", ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next() };
-await using var agentApp = AgentHost.Build(agentOptions, api.CreateClient(), runtime);
-await agentApp.StartAsync(stop.Token);
+void Say(string text) => Console.WriteLine(Console.IsOutputRedirected ? $"==> {text}" : $"\u001b[1m==> {text}\u001b[0m");
 
-Say("applying the samples");
-using var scratch = TempDirectory.Create("longshore-run");
-var prePull = scratch.Combine("local-imageprepull.yaml");
-await File.WriteAllTextAsync(prePull, $"apiVersion: longshore.io/v1alpha1\nkind: ImagePrePull\nmetadata: {{name: local-warm, namespace: default}}\nspec:\n  images: [\"{images[0]}\", \"{images[1]}\"]\n  nodeSelector: {{matchLabels: {{longshore.io/local: 'true'}}}}\n", stop.Token);
-await api.ApplyAsync(prePull, stop.Token);
-foreach (var sample in new[] { "imagepolicy.yaml", "imageprune.yaml" })
-{
-    await api.ApplyAsync(Path.Combine(KubeApiServer.RepositoryFile("config/samples"), sample), stop.Token);
-}
-
-(await api.KubectlAsync(["wait", "--for=condition=Ready", "imageprepull/local-warm", "-n", "default", "--timeout=180s"], cancellationToken: stop.Token)).EnsureSuccess();
-Say("kubectl get longshore -A");
-Console.WriteLine((await api.KubectlAsync(["get", "longshore", "-A"], cancellationToken: stop.Token)).EnsureSuccess().StandardOutput);
-Say("in containerd (ctr -n k8s.io images ls)");
-Console.WriteLine((await containerd.CtrAsync(["images", "ls", "-q"], stop.Token)).EnsureSuccess().StandardOutput);
-Console.WriteLine($"kubectl --kubeconfig {api.KubeconfigPath} get longshore -A    # try it");
-Console.WriteLine($"operator metrics: http://127.0.0.1:{operatorOptions.MetricsPort}/metrics   agent metrics: http://127.0.0.1:{agentOptions.MetricsPort}/metrics");
-Console.WriteLine("running; Ctrl+C stops everything and removes its files");
+var clock = Stopwatch.StartNew();
+KubeApiServer? api = null;
+RegistryServer? registry = null;
+ContainerdServer? containerd = null;
+WebApplication? operatorApp = null;
+CriImageRuntime? runtime = null;
+WebApplication? agentApp = null;
+TempDirectory? scratch = null;
+var exitCode = 0;
 try
 {
+    Say("starting etcd, kube-apiserver, docker-registry and containerd on loopback");
+    var starting = KubeApiServer.StartAsync(stop.Token);
+    try
+    {
+        registry = await RegistryServer.StartAsync(cancellationToken: stop.Token);
+        containerd = await ContainerdServer.StartAsync([registry.Host], stop.Token);
+    }
+    finally
+    {
+        // Whatever happened meanwhile, the API server it started must be stopped too.
+        api = await starting;
+    }
+
+    Say("publishing two sample images");
+    var images = new List<string>();
+    foreach (var (name, seed) in new[] { ("shop/web", 1), ("shop/worker", 2) })
+    {
+        var image = new TestImageBuilder().WithRandomLayer(2_000_000, seed).WithRandomLayer(1_000_000, seed + 10).WithFile("etc/sample", name).WithLabel("org.opencontainers.image.title", name).Build();
+        await Skopeo.PublishAsync(image, registry, $"{name}:1.0", stop.Token);
+        images.Add(registry.Reference($"{name}:1.0"));
+    }
+
+    Say("installing the CRDs and RBAC");
+    await api.InstallCrdsAsync(KubeApiServer.RepositoryFile("config/crd/bases"), stop.Token);
+    using var admin = api.CreateClient();
+    await admin.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "longshore-system" } }, cancellationToken: stop.Token);
+    await api.ApplyAsync(KubeApiServer.RepositoryFile("config/rbac"), stop.Token);
+    var nodeName = Environment.MachineName.ToLowerInvariant();
+    await admin.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = nodeName, Labels = new Dictionary<string, string> { ["kubernetes.io/os"] = "linux", ["longshore.io/local"] = "true" } } }, cancellationToken: stop.Token);
+
+    Say($"starting the operator and the agent for node {nodeName} (containerd at {containerd.SocketPath})");
+    var operatorOptions = new OperatorOptions { Namespace = "longshore-system", ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), WebhookPort = FreePort.Next(), LeaderElection = false };
+    operatorApp = OperatorHost.Build(operatorOptions, api.CreateClient());
+    await operatorApp.StartAsync(stop.Token);
+    runtime = new CriImageRuntime(containerd.SocketPath);
+    var agentOptions = new AgentOptions { NodeName = nodeName, Namespace = "longshore-system", ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next() };
+    agentApp = AgentHost.Build(agentOptions, api.CreateClient(), runtime);
+    await agentApp.StartAsync(stop.Token);
+
+    scratch = TempDirectory.Create("longshore-run");
+    var prePull = scratch.Combine("local-imageprepull.yaml");
+    Say($"applying the samples ({prePull})");
+    await File.WriteAllTextAsync(prePull, $"apiVersion: longshore.io/v1alpha1\nkind: ImagePrePull\nmetadata: {{name: local-warm, namespace: default}}\nspec:\n  images: [\"{images[0]}\", \"{images[1]}\"]\n  nodeSelector: {{matchLabels: {{longshore.io/local: 'true'}}}}\n", stop.Token);
+    await api.ApplyAsync(prePull, stop.Token);
+    foreach (var sample in new[] { "imagepolicy.yaml", "imageprune.yaml" })
+    {
+        await api.ApplyAsync(Path.Combine(KubeApiServer.RepositoryFile("config/samples"), sample), stop.Token);
+    }
+
+    (await api.KubectlAsync(["wait", "--for=condition=Ready", "imageprepull/local-warm", "-n", "default", "--timeout=180s"], cancellationToken: stop.Token)).EnsureSuccess();
+    Say("kubectl get longshore -A");
+    Console.WriteLine((await api.KubectlAsync(["get", "longshore", "-A"], cancellationToken: stop.Token)).EnsureSuccess().StandardOutput);
+    Say("in containerd (ctr -n k8s.io images ls)");
+    Console.WriteLine((await containerd.CtrAsync(["images", "ls", "-q"], stop.Token)).EnsureSuccess().StandardOutput);
+    Console.WriteLine($"kubectl --kubeconfig {api.KubeconfigPath} get longshore -A    # try it");
+    Console.WriteLine($"operator metrics: http://127.0.0.1:{operatorOptions.MetricsPort}/metrics   agent metrics: http://127.0.0.1:{agentOptions.MetricsPort}/metrics");
+    Say($"ready in {clock.Elapsed.TotalSeconds:F1} s; Ctrl+C stops everything and removes its files");
     await Task.Delay(Timeout.Infinite, stop.Token);
 }
-catch (OperationCanceledException)
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
 }
+catch (Exception e)
+{
+    await Console.Error.WriteLineAsync($"the local stack could not start: {e.Message}");
+    exitCode = 1;
+}
 
+// Stop in order, each step bounded, so nothing is left behind and no component retries against one already gone.
 Say("stopping");
-await agentApp.StopAsync(CancellationToken.None);
-await operatorApp.StopAsync(CancellationToken.None);
+var stopping = Stopwatch.StartNew();
+ServiceProcess.Stopped += (sender, _) => Say($"stopped {((ServiceProcess)sender!).Name} ({stopping.Elapsed.TotalSeconds:F1} s)");
+await StopHostAsync("agent", agentApp);
+if (runtime is not null)
+{
+    await runtime.DisposeAsync();
+}
+
+await StopHostAsync("operator", operatorApp);
+await DisposeAsync(containerd);
+await DisposeAsync(registry);
+await DisposeAsync(api);
+scratch?.Dispose();
+Say($"stopped everything in {stopping.Elapsed.TotalSeconds:F1} s");
+return exitCode;
+
+async Task StopHostAsync(string name, WebApplication? app)
+{
+    if (app is null)
+    {
+        return;
+    }
+
+    using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+    try
+    {
+        await app.StopAsync(limit.Token);
+    }
+    catch (OperationCanceledException)
+    {
+    }
+
+    await app.DisposeAsync();
+    Say($"stopped {name} ({stopping.Elapsed.TotalSeconds:F1} s)");
+}
+
+static async Task DisposeAsync(IAsyncDisposable? component)
+{
+    if (component is not null)
+    {
+        await component.DisposeAsync();
+    }
+}

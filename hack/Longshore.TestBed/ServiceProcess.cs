@@ -4,8 +4,10 @@ using System.Text;
 namespace Longshore.TestBed;
 
 /// <summary>
-/// A long-running component (registry, containerd, etcd, …) started for a test. Its output is kept in memory
-/// (the tail shows up in failure messages) and the process tree is killed on dispose.
+/// A long-running component (registry, containerd, etcd, …) started for a test or the local stack. Its output is kept
+/// in memory (the tail shows up in failure messages). It runs in a session of its own, so a Ctrl+C in the terminal
+/// reaches only the program that started it, which stops its components in the order it chooses. Stopping asks the
+/// component to end (SIGTERM), and kills its process tree when it has not ended within <see cref="GracePeriod"/>.
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
@@ -27,12 +29,21 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     };
     private readonly StringBuilder _output = new();
+    private readonly bool _ownSession;
+    private Task? _stopping;
 
-    private ServiceProcess(Process process, string name)
+    private ServiceProcess(Process process, string name, bool ownSession)
     {
         _process = process;
         Name = name;
+        _ownSession = ownSession;
     }
+
+    /// <summary>Raised once a component has stopped (sender: the <see cref="ServiceProcess"/>), so a caller can report the order.</summary>
+    public static event EventHandler? Stopped;
+
+    /// <summary>How long a component may take to end after SIGTERM before its process tree is killed.</summary>
+    public static TimeSpan GracePeriod { get; set; } = TimeSpan.FromSeconds(3);
 
     public string Name { get; }
 
@@ -55,13 +66,20 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public static ServiceProcess Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo(fileName)
+        // setsid(1) gives the component a session (and process group) of its own, then execs it under the same pid.
+        var setsid = OperatingSystem.IsLinux() ? ComponentLocator.Find("setsid") : null;
+        var start = new ProcessStartInfo(setsid ?? fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? string.Empty,
         };
+        if (setsid is not null)
+        {
+            start.ArgumentList.Add(fileName);
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -73,7 +91,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var service = new ServiceProcess(process, Path.GetFileName(fileName));
+        var service = new ServiceProcess(process, Path.GetFileName(fileName), setsid is not null);
         process.OutputDataReceived += (_, e) => service.Append(e.Data);
         process.ErrorDataReceived += (_, e) => service.Append(e.Data);
         if (!process.Start())
@@ -118,21 +136,42 @@ public sealed class ServiceProcess : IAsyncDisposable
         throw new TimeoutException($"{Name} was not ready within {timeout}:\n{OutputTail}");
     }
 
-    public async Task StopAsync()
+    /// <summary>Stops the component (once; later calls wait for the same stop).</summary>
+    public Task StopAsync()
+    {
+        lock (_output)
+        {
+            return _stopping ??= StopOnceAsync();
+        }
+    }
+
+    private async Task StopOnceAsync()
     {
         Live.TryRemove(this, out _);
         if (!_process.HasExited)
         {
+            // Its own process group when it has its own session: whatever it started ends with it.
+            await ProcessRunner.RunAsync("kill", ["-TERM", "--", _ownSession ? $"-{_process.Id}" : _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], timeout: TimeSpan.FromSeconds(5));
+            using var grace = new CancellationTokenSource(GracePeriod);
             try
             {
-                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync(grace.Token);
             }
-            catch (InvalidOperationException)
+            catch (OperationCanceledException)
             {
-            }
+                try
+                {
+                    _process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                }
 
-            await _process.WaitForExitAsync();
+                await _process.WaitForExitAsync();
+            }
         }
+
+        Stopped?.Invoke(this, EventArgs.Empty);
     }
 
     public async ValueTask DisposeAsync()

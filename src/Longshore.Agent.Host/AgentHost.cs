@@ -1,20 +1,19 @@
 using k8s;
+using Longshore.Hosting;
 using Longshore.Kube;
 using Longshore.Runtime;
 using OpenTelemetry.Metrics;
 
 namespace Longshore.Agent;
 
-/// <summary>Builds the agent's host: the NodeImage reconciler, /metrics, /healthz and /readyz, JSON logs.</summary>
+/// <summary>Builds the agent's host: the NodeImage reconciler, /metrics, /healthz and /readyz, console logs (text unless asked for JSON).</summary>
 public static class AgentHost
 {
-    public static WebApplication Build(AgentOptions options, IKubernetes? client = null, IImageRuntime? runtime = null)
+    public static WebApplication Build(AgentOptions options, IKubernetes? client = null, IImageRuntime? runtime = null, ConsoleLog? log = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddJsonConsole(o => o.IncludeScopes = false);
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        (log ?? new ConsoleLog()).Configure(builder.Logging);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Parse(options.ListenAddress), options.MetricsPort));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);

@@ -37,7 +37,7 @@ public sealed class ImagePrePullStatus
     [JsonPropertyName("failures")]
     public List<FailedNode>? Failures { get; set; }
 
-    [Description("Ready, Progressing, Degraded.")]
+    [Description("Ready, Reconciling and Stalled (kstatus), Degraded.")]
     [JsonPropertyName("conditions")]
     public List<V1Condition>? Conditions { get; set; }
 }

@@ -94,7 +94,9 @@ public sealed class ReconcilerHost(
             {
                 outcome = "error";
                 var delay = queue.AddRateLimited(key);
-                _logger.LogWarning(e, "{Controller} failed to reconcile {Key}; retrying in {Delay}", reconciler.Name, key, delay);
+                // An expected, retried failure is one line with its reason; its stack only matters when debugging.
+                _logger.LogWarning("{Controller} failed to reconcile {Key} ({Error}); retrying in {Delay}", reconciler.Name, key, e.Message, delay);
+                _logger.LogDebug(e, "{Controller} reconcile of {Key} failed", reconciler.Name, key);
             }
             finally
             {

@@ -13,9 +13,7 @@ public static class OperatorHost
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddJsonConsole(o => o.IncludeScopes = false);
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        options.Log.Configure(builder.Logging);
         var certificate = WebhookCertificate.Load(options);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

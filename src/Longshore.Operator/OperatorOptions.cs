@@ -1,3 +1,5 @@
+using Longshore.Hosting;
+
 namespace Longshore.Operator;
 
 /// <summary>How the operator runs: its namespace, ports, leader election, webhook certificate and registry access.</summary>
@@ -38,4 +40,7 @@ public sealed record OperatorOptions
 
     /// <summary>How long a resolved digest is trusted before the registry is asked again.</summary>
     public TimeSpan ResolveInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Console log format and level; text unless the command line asks for JSON.</summary>
+    public ConsoleLog Log { get; init; } = new();
 }

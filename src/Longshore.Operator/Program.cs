@@ -1,46 +1,40 @@
-using Longshore.Kube;
+using Longshore.Hosting;
 using Longshore.Operator;
 
-// longshore-operator [--kubeconfig PATH] [--namespace NS] [--metrics-port N] [--webhook-port N] [--webhook-cert-dir DIR]
-//                    [--listen-address IP] [--insecure-registry HOST]... [--no-leader-election] [--lease-duration SECONDS] [--identity NAME]
-//                    [--resolve-interval DURATION]
-var options = new OperatorOptions { Namespace = Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? "longshore-system" };
-var insecure = new List<string>();
-try
-{
-    for (var i = 0; i < args.Length; i++)
+// longshore-operator: the controllers, the validating webhook, metrics and health.
+// `longshore-operator --help` lists every option, its default and its environment variable.
+var defaults = new OperatorOptions();
+var cli = new HostCommandLine("longshore-operator", "Longshore's operator: turns ImagePrePulls into per-node NodeImages and reports their progress.");
+var kubeconfig = cli.Add(HostOption.OptionalText("--kubeconfig", "PATH", "Kubeconfig to use", "in-cluster, else $KUBECONFIG or ~/.kube/config"));
+var ns = cli.Add(HostOption.Text("--namespace", "NS", "The operator's namespace, where pull secrets for the agents are copied", defaults.Namespace, "POD_NAMESPACE"));
+var metricsPort = cli.Add(HostOption.Port("--metrics-port", "Port for /metrics, /healthz and /readyz", defaults.MetricsPort));
+var webhookPort = cli.Add(HostOption.Port("--webhook-port", "HTTPS port of the validating webhook", defaults.WebhookPort));
+var certificates = cli.Add(HostOption.OptionalText("--webhook-cert-dir", "DIR", "Folder with the webhook's tls.crt and tls.key", "a generated self-signed certificate"));
+var listen = cli.Add(HostOption.Text("--listen-address", "IP", "Address to listen on", defaults.ListenAddress));
+var insecure = cli.Add(HostOption.List("--insecure-registry", "HOST", "Registry reached over plain HTTP"));
+var noLeaderElection = cli.Add(HostOption.Flag("--no-leader-election", "Run the controllers without taking the lease (one replica only)"));
+var leaseDuration = cli.Add(HostOption.Seconds("--lease-duration", "Seconds a leader's lease lasts without renewal", defaults.LeaseDuration));
+var identity = cli.Add(HostOption.Text("--identity", "NAME", "This replica's name in the lease", defaults.Identity, "POD_NAME"));
+var resolveInterval = cli.Add(HostOption.Duration("--resolve-interval", "How long a resolved digest is trusted before the registry is asked again", defaults.ResolveInterval));
+
+return await cli.RunAsync(
+    args,
+    parse => defaults with
     {
-        string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-        options = args[i] switch
-        {
-            "--kubeconfig" => options with { Kubeconfig = Next() },
-            "--namespace" => options with { Namespace = Next() },
-            "--metrics-port" => options with { MetricsPort = HostArguments.Port("--metrics-port", Next()) },
-            "--webhook-port" => options with { WebhookPort = HostArguments.Port("--webhook-port", Next()) },
-            "--webhook-cert-dir" => options with { WebhookCertificateDirectory = Next() },
-            "--listen-address" => options with { ListenAddress = Next() },
-            "--no-leader-election" => options with { LeaderElection = false },
-            "--lease-duration" => options with { LeaseDuration = HostArguments.Seconds("--lease-duration", Next()) },
-            "--identity" => options with { Identity = Next() },
-            "--resolve-interval" => options with { ResolveInterval = HostArguments.Duration("--resolve-interval", Next()) },
-            "--insecure-registry" => AddInsecure(options, Next()),
-            _ => throw new ArgumentException($"unknown option {args[i]}"),
-        };
-    }
-}
-catch (ArgumentException e)
-{
-    // Bad usage is one line and exit code 2, as for the CLI.
-    await Console.Error.WriteLineAsync($"longshore-operator: {e.Message}");
-    return 2;
-}
-
-OperatorOptions AddInsecure(OperatorOptions current, string host)
-{
-    insecure.Add(host);
-    return current with { InsecureRegistries = insecure.ToList() };
-}
-
-var app = OperatorHost.Build(options);
-await app.RunAsync();
-return 0;
+        Kubeconfig = kubeconfig.Get(parse),
+        Namespace = ns.Get(parse),
+        MetricsPort = metricsPort.Get(parse),
+        WebhookPort = webhookPort.Get(parse),
+        WebhookCertificateDirectory = certificates.Get(parse),
+        ListenAddress = listen.Get(parse),
+        InsecureRegistries = insecure.Get(parse),
+        LeaderElection = !noLeaderElection.Get(parse),
+        LeaseDuration = leaseDuration.Get(parse),
+        Identity = identity.Get(parse),
+        ResolveInterval = resolveInterval.Get(parse),
+    },
+    async (options, log) =>
+    {
+        await OperatorHost.Build(options with { Log = log }).RunAsync();
+        return 0;
+    });

@@ -21,8 +21,10 @@ public sealed class SignalTests(RegistryFixture registry)
         var cliDll = Path.Combine(AppContext.BaseDirectory, "longshore.dll");
         File.Exists(cliDll).Should().BeTrue("the CLI is built beside the tests");
 
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { cliDll, "--store", cli.Store, "image", "pull", $"{proxy.Host}/{name}" })
+        // A test run started in the background inherits SIGINT ignored (as shells do for background jobs), and the
+        // runtime keeps an ignored SIGINT ignored: the CLI gets the default disposition back, as in a terminal.
+        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "--default-signal=INT,TERM", "dotnet", cliDll, "--store", cli.Store, "image", "pull", $"{proxy.Host}/{name}" })
         {
             start.ArgumentList.Add(argument);
         }
