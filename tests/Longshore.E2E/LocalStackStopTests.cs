@@ -23,8 +23,9 @@ public sealed partial class LocalStackStopTests(ITestOutputHelper output)
             return;
         }
 
-        // setsid makes the script a session and process-group leader, as a shell does for a foreground job.
-        var start = new ProcessStartInfo("setsid", ["bash", KubeApiServer.RepositoryFile("hack/run.sh")])
+        // setsid makes the script a session and process-group leader, as a shell does for a foreground job; env gives it
+        // the default SIGINT disposition a terminal job has (a test run started in the background inherits it ignored).
+        var start = new ProcessStartInfo("setsid", ["env", "--default-signal=INT,TERM", "bash", KubeApiServer.RepositoryFile("hack/run.sh")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -52,7 +52,7 @@ public sealed class NodeWorkloadTests(KubeNodeFixture cluster, ITestOutputHelper
         var hostname = (await cluster.Api.KubectlAsync(["exec", "-n", "work", web[1].Metadata.Name, "--", "/bin/busybox", "hostname"])).EnsureSuccess();
         hostname.StandardOutput.Trim().Should().Be(web[1].Metadata.Name);
 
-        (await cluster.Api.KubectlAsync(["delete", "namespace", "work", "--timeout=90s"])).EnsureSuccess();
+        (await cluster.Api.KubectlAsync(["delete", "namespace", "work", "--wait=false"])).EnsureSuccess();
     }
 
     [Fact]

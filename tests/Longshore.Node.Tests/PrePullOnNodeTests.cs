@@ -43,6 +43,6 @@ public sealed class PrePullOnNodeTests(KubeNodeFixture cluster) : IClassFixture<
         (await cluster.Api.KubectlAsync(["delete", "imageprepull", "warm", "-n", "default", "--timeout=60s"])).EnsureSuccess();
         await Poll.UntilAsync(async () => await longshore.Runtime.ImageStatusAsync(reference) is { Pinned: false } ? "unpinned" : null, "the agent unpins the image", seconds: 60, intervalMilliseconds: 200);
         (await Workloads.WaitRunningAsync(node, "shop", "app=shop", 2)).Select(p => p.Metadata.Uid).Should().BeEquivalentTo(pods.Select(p => p.Metadata.Uid));
-        (await cluster.Api.KubectlAsync(["delete", "namespace", "shop", "--timeout=90s"])).EnsureSuccess();
+        (await cluster.Api.KubectlAsync(["delete", "namespace", "shop", "--wait=false"])).EnsureSuccess();
     }
 }
