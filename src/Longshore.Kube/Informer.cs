@@ -44,6 +44,7 @@ public sealed class Informer<T>(ResourceClient<T> client, ListOptions? options =
         var needList = true;
         while (!cancellationToken.IsCancellationRequested)
         {
+            long? watchStarted = null;
             try
             {
                 if (needList)
@@ -53,6 +54,7 @@ public sealed class Informer<T>(ResourceClient<T> client, ListOptions? options =
                 }
 
                 Exception? streamError = null;
+                watchStarted = _time.GetTimestamp();
                 await foreach (var (type, item) in client.WatchAsync(LastResourceVersion, _options, e => streamError = e, cancellationToken))
                 {
                     failures = 0;
@@ -80,6 +82,13 @@ public sealed class Informer<T>(ResourceClient<T> client, ListOptions? options =
             {
                 _logger.LogInformation("{Kind} watch from {Version} is too old; listing again", typeof(T).Name, LastResourceVersion);
                 needList = true;
+            }
+            catch (Exception e) when (watchStarted is { } started && IsTransport(e) && _time.GetElapsedTime(started) >= TimeSpan.FromSeconds(1))
+            {
+                // The server ends every watch after its timeout, often mid-chunk, which the client reports as a transport
+                // error. As client-go does, a watch that lived a while is resumed from the last version; only a watch that
+                // fails at once counts as a failure and backs off.
+                _logger.LogDebug("{Kind} watch ended ({Error}); resuming from {Version}", typeof(T).Name, e.Message, LastResourceVersion);
             }
             catch (Exception e)
             {
@@ -167,6 +176,8 @@ public sealed class Informer<T>(ResourceClient<T> client, ListOptions? options =
             }
         }
     }
+
+    private static bool IsTransport(Exception e) => e is IOException or HttpRequestException || (e.InnerException is not null && IsTransport(e.InnerException));
 
     private static bool IsGone(Exception e) => e switch
     {
