@@ -18,6 +18,9 @@ internal sealed class FakeImageRuntime(bool pinning = true) : IImageRuntime
     /// <summary>What a pull of a reference does; by default it installs an image named by the reference.</summary>
     public Func<string, RegistryCredential?, CancellationToken, Task>? OnPull { get; set; }
 
+    /// <summary>Called as each listing starts.</summary>
+    public Action? OnList { get; set; }
+
     public int MaxConcurrentPulls { get; private set; }
 
     public int Pulling => Volatile.Read(ref _pulling);
@@ -94,6 +97,7 @@ internal sealed class FakeImageRuntime(bool pinning = true) : IImageRuntime
     public Task<IReadOnlyList<RuntimeImage>> ListImagesAsync(CancellationToken cancellationToken = default)
     {
         Count("ListImages");
+        OnList?.Invoke();
         lock (_lock)
         {
             return Task.FromResult<IReadOnlyList<RuntimeImage>>(_images.Values.ToList());

@@ -23,6 +23,9 @@ public sealed class NodeImageSyncTests : IAsyncDisposable
         _pulls = new PullScheduler(_runtime, 2, new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8)), _time, NullLogger.Instance);
         _pulls.Completed += (_, _) => Interlocked.Increment(ref _completions);
         _sync = new NodeImageSync(_runtime, _pulls, _time, NullLogger.Instance);
+        // A real clock moves while the runtime is listed; with a frozen one, a pull that ends during a listing would look
+        // as old as the listing and be started again.
+        _runtime.OnList = () => _time.Advance(TimeSpan.FromMilliseconds(1));
     }
 
     public ValueTask DisposeAsync() => _pulls.DisposeAsync();

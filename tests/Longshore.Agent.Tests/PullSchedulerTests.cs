@@ -166,8 +166,16 @@ public sealed class PullSchedulerTests
         var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _runtime.OnPull = async (_, _, token) =>
         {
-            using var registration = token.Register(() => cancelled.TrySetResult());
-            await Task.Delay(Timeout.Infinite, token);
+            // Not a token registration: the delay's own continuation may run inside Cancel() and dispose it first.
+            try
+            {
+                await Task.Delay(Timeout.Infinite, token);
+            }
+            catch (OperationCanceledException)
+            {
+                cancelled.TrySetResult();
+                throw;
+            }
         };
         await using var scheduler = Scheduler();
         var request = Request("registry.test/app:1");
