@@ -40,7 +40,7 @@ public sealed class EtcdServer : IAsyncDisposable
         var directory = TempDirectory.Create("longshore-etcd");
         var client = new Uri($"http://{address}:{FreePort.Next()}");
         var peer = $"http://{address}:{FreePort.Next()}";
-        var (file, arguments) = CommandPrefix.Apply(commandPrefix, executable, [
+        var process = ServiceProcess.Start(executable, [
             "--name", "default",
             "--data-dir", directory.Combine("data"),
             "--listen-client-urls", client.ToString().TrimEnd('/'),
@@ -49,8 +49,7 @@ public sealed class EtcdServer : IAsyncDisposable
             "--initial-advertise-peer-urls", peer,
             "--initial-cluster", $"default={peer}",
             "--log-level", "error",
-        ]);
-        var process = ServiceProcess.Start(file, arguments);
+        ], commandPrefix: commandPrefix);
         var server = new EtcdServer(directory, process, client);
         try
         {

@@ -146,7 +146,7 @@ public sealed class KubeApiServer : IAsyncDisposable
     public async Task StartApiServerAsync(CancellationToken cancellationToken = default)
     {
         await StopApiServerAsync();
-        var (file, arguments) = CommandPrefix.Apply(_options.CommandPrefix, _binary, [
+        var process = ServiceProcess.Start(_binary, [
             $"--etcd-servers={_etcd.ClientUrl.ToString().TrimEnd('/')}",
             "--bind-address=127.0.0.1",
             $"--secure-port={_port}",
@@ -163,8 +163,7 @@ public sealed class KubeApiServer : IAsyncDisposable
             "--v=0",
             .. _options.Address == "127.0.0.1" ? Array.Empty<string>() : [$"--bind-address={_options.Address}", $"--advertise-address={_options.Address}"],
             .. _options.ExtraArguments,
-        ]);
-        var process = ServiceProcess.Start(file, arguments);
+        ], commandPrefix: _options.CommandPrefix);
         _process = process;
         using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };

@@ -112,11 +112,7 @@ public sealed class NodeNamespace : IAsyncDisposable
     }
 
     /// <summary>Starts a long-running component inside the namespaces.</summary>
-    public ServiceProcess Start(string fileName, IEnumerable<string> arguments)
-    {
-        var (file, prefixed) = TestBed.CommandPrefix.Apply(CommandPrefix, fileName, arguments);
-        return ServiceProcess.Start(file, prefixed);
-    }
+    public ServiceProcess Start(string fileName, IEnumerable<string> arguments) => ServiceProcess.Start(fileName, arguments, commandPrefix: CommandPrefix);
 
     /// <summary>Processes (other than the holder) still inside the mount namespace, e.g. containerd's shims.</summary>
     public IReadOnlyList<int> Members()

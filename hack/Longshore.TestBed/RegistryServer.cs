@@ -112,8 +112,7 @@ public sealed class RegistryServer : IAsyncDisposable
 
     private async Task<ServiceProcess> LaunchAsync(string executable, CancellationToken cancellationToken)
     {
-        var (file, arguments) = CommandPrefix.Apply(_commandPrefix, executable, ["serve", _configPath]);
-        var process = ServiceProcess.Start(file, arguments);
+        var process = ServiceProcess.Start(executable, ["serve", _configPath], commandPrefix: _commandPrefix);
         try
         {
             // 401 means up with auth on; either way the HTTP server answers.

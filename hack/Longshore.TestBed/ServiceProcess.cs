@@ -64,23 +64,24 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    public static ServiceProcess Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    /// <summary>
+    /// Starts <paramref name="fileName"/>, through <paramref name="commandPrefix"/> when given (e.g. <c>nsenter</c> into a
+    /// <see cref="NodeNamespace"/>); the component keeps its own name in messages either way.
+    /// </summary>
+    public static ServiceProcess Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null, IReadOnlyList<string>? commandPrefix = null)
     {
         // setsid(1) gives the component a session (and process group) of its own, then execs it under the same pid.
         var setsid = OperatingSystem.IsLinux() ? ComponentLocator.Find("setsid") : null;
-        var start = new ProcessStartInfo(setsid ?? fileName)
+        string[] launcher = setsid is null ? [.. commandPrefix ?? []] : [setsid, .. commandPrefix ?? []];
+        var (file, launchArguments) = CommandPrefix.Apply(launcher, fileName, arguments);
+        var start = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? string.Empty,
         };
-        if (setsid is not null)
-        {
-            start.ArgumentList.Add(fileName);
-        }
-
-        foreach (var argument in arguments)
+        foreach (var argument in launchArguments)
         {
             start.ArgumentList.Add(argument);
         }
