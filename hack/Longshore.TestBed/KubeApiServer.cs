@@ -148,7 +148,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         await StopApiServerAsync();
         var process = ServiceProcess.Start(_binary, [
             $"--etcd-servers={_etcd.ClientUrl.ToString().TrimEnd('/')}",
-            "--bind-address=127.0.0.1",
+            $"--bind-address={_options.Address}",
             $"--secure-port={_port}",
             $"--cert-dir={_directory.Combine("certs")}",
             $"--token-auth-file={_directory.Combine("tokens.csv")}",
@@ -157,11 +157,10 @@ public sealed class KubeApiServer : IAsyncDisposable
             $"--service-account-key-file={_directory.Combine("sa.pub")}",
             $"--service-account-signing-key-file={_directory.Combine("sa.key")}",
             "--service-cluster-ip-range=10.0.0.0/24",
-            "--advertise-address=127.0.0.1",
+            $"--advertise-address={_options.Address}",
             "--allow-privileged=true",
             "--enable-priority-and-fairness=false",
             "--v=0",
-            .. _options.Address == "127.0.0.1" ? Array.Empty<string>() : [$"--bind-address={_options.Address}", $"--advertise-address={_options.Address}"],
             .. _options.ExtraArguments,
         ], commandPrefix: _options.CommandPrefix);
         _process = process;
