@@ -123,51 +123,6 @@ public sealed class KubeNode : IAsyncDisposable
     public Task<ProcessResult> CtrAsync(IEnumerable<string> arguments, CancellationToken cancellationToken = default) =>
         ProcessRunner.RunAsync(ComponentLocator.Require("ctr", "containerd"), ["-a", ContainerdSocket, "-n", "k8s.io", .. arguments], timeout: TimeSpan.FromMinutes(2), cancellationToken: cancellationToken);
 
-    /// <summary>Waits until the Node reports Ready.</summary>
-    public async Task WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        using var admin = Api.CreateClient();
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            if (_kubelet is { HasExited: true })
-            {
-                throw new InvalidOperationException($"kubelet exited:\n{_kubelet.OutputTail}");
-            }
-
-            try
-            {
-                var node = await admin.CoreV1.ReadNodeAsync(Name, cancellationToken: cancellationToken);
-                if (node.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true)
-                {
-                    return;
-                }
-            }
-            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
-            {
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"node {Name} was not Ready within {timeout}; kubelet said:\n{_kubelet?.OutputTail}");
-            }
-
-            await Task.Delay(250, cancellationToken);
-        }
-    }
-
-    /// <summary>Stops kubelet and starts it again with the same configuration (kubelet runs image GC as it starts).</summary>
-    public async Task RestartKubeletAsync(CancellationToken cancellationToken = default)
-    {
-        if (_kubelet is not null)
-        {
-            await _kubelet.DisposeAsync();
-        }
-
-        _kubelet = Namespace.Start(_binaries.Kubelet, KubeletArguments());
-        await WaitReadyAsync(TimeSpan.FromSeconds(90), cancellationToken);
-    }
-
     /// <summary>The resident memory of every process of the node: components, shims and containers.</summary>
     public long ResidentBytes()
     {
@@ -295,7 +250,12 @@ public sealed class KubeNode : IAsyncDisposable
         await CreateCgroupFoldersAsync();
         await WriteKubeletFilesAsync(kubeletIdentity, cancellationToken);
         _kubelet = Namespace.Start(_binaries.Kubelet, KubeletArguments());
-        await WaitReadyAsync(TimeSpan.FromSeconds(120), cancellationToken);
+        using var admin = Api.CreateClient();
+        await _kubelet.WaitUntilAsync(
+            async ct => (await admin.CoreV1.ListNodeAsync(fieldSelector: $"metadata.name={Name}", cancellationToken: ct)).Items
+                .Any(n => n.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true),
+            TimeSpan.FromSeconds(120),
+            cancellationToken);
     }
 
     private async Task<ServiceProcess> StartContainerdAsync(CancellationToken cancellationToken)
