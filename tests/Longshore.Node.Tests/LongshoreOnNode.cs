@@ -30,13 +30,9 @@ internal sealed class LongshoreOnNode : IAsyncDisposable
 
     public CriImageRuntime Runtime { get; }
 
-    public static async Task<LongshoreOnNode> StartAsync(KubeNode node, bool install = true)
+    public static async Task<LongshoreOnNode> StartAsync(KubeNode node)
     {
-        if (install)
-        {
-            await OperatorInstall.InstallAsync(node.Api, OperatorInstall.ServiceAccount(OperatorInstall.Namespace, "longshore-operator"), OperatorInstall.ServiceAccount(OperatorInstall.Namespace, "longshore-agent"));
-        }
-
+        await OperatorInstall.InstallAsync(node.Api, OperatorInstall.ServiceAccount(OperatorInstall.Namespace, "longshore-operator"), OperatorInstall.ServiceAccount(OperatorInstall.Namespace, "longshore-agent"));
         var operatorClient = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(await node.WriteServiceAccountKubeconfigAsync(OperatorInstall.Namespace, "longshore-operator")));
         var agentClient = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(await node.WriteServiceAccountKubeconfigAsync(OperatorInstall.Namespace, "longshore-agent")));
         var operatorApp = OperatorHost.Build(
