@@ -1,5 +1,3 @@
-using k8s;
-using k8s.Models;
 using Longshore.TestBed;
 using Longshore.Testing;
 
@@ -23,28 +21,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         PrivateRegistry = await RegistryServer.StartAsync(new RegistryServerOptions { Username = AuthRegistryFixture.Username, Password = AuthRegistryFixture.Password });
         Containerd = await ContainerdServer.StartAsync([Registry.Host, PrivateRegistry.Host]);
         Api = await api;
-        await Api.InstallCrdsAsync(KubeApiServer.RepositoryFile("config/crd/bases"));
-        using var admin = Api.CreateClient();
-        await admin.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "longshore-system" } });
-        await Api.ApplyAsync(KubeApiServer.RepositoryFile("config/rbac"));
         // The test identities get exactly the roles the deployed service accounts get.
-        foreach (var (user, role) in new[] { ("operator", "longshore-operator"), ("agent", "longshore-agent") })
-        {
-            await admin.RbacAuthorizationV1.CreateClusterRoleBindingAsync(new V1ClusterRoleBinding
-            {
-                Metadata = new V1ObjectMeta { Name = $"{role}-test-user" },
-                RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = role },
-                Subjects = [new Rbacv1Subject { Kind = "User", Name = user, ApiGroup = "rbac.authorization.k8s.io" }],
-            });
-            await admin.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(
-                new V1RoleBinding
-                {
-                    Metadata = new V1ObjectMeta { Name = $"{role}-test-user" },
-                    RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = role },
-                    Subjects = [new Rbacv1Subject { Kind = "User", Name = user, ApiGroup = "rbac.authorization.k8s.io" }],
-                },
-                "longshore-system");
-        }
+        await OperatorInstall.InstallAsync(Api, OperatorInstall.User("operator"), OperatorInstall.User("agent"));
     }
 
     public async Task DisposeAsync()
