@@ -8,7 +8,7 @@ namespace Longshore.Api;
 [Description("When and how unused images are removed from nodes.")]
 public sealed class ImagePruneSpec
 {
-    [Description("Cron schedule as in CronJob: 5 fields, or @yearly, @monthly, @weekly, @daily, @hourly.")]
+    [Description("Cron schedule as in CronJob: 5 fields (minute hour day-of-month month day-of-week), or @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly.")]
     [Required]
     [JsonPropertyName("schedule")]
     public string Schedule { get; set; } = "";
@@ -17,7 +17,12 @@ public sealed class ImagePruneSpec
     [JsonPropertyName("timeZone")]
     public string? TimeZone { get; set; }
 
-    [Description("Skip scheduled runs while true.")]
+    [Description("Seconds after its scheduled time within which a missed run (operator down, leader change, previous run still going) still starts; older missed runs are skipped. Unset: a missed run always starts once.")]
+    [Range(10, int.MaxValue)]
+    [JsonPropertyName("startingDeadlineSeconds")]
+    public long? StartingDeadlineSeconds { get; set; }
+
+    [Description("Skip scheduled runs while true (a run in progress finishes; the run-now annotation still starts one).")]
     [SchemaDefault(false)]
     [JsonPropertyName("suspend")]
     public bool Suspend { get; set; } = false;

@@ -20,7 +20,15 @@ public sealed class ImagePruneStatus
     [JsonPropertyName("nextScheduleTime")]
     public DateTime? NextScheduleTime { get; set; }
 
-    [Description("The last run.")]
+    [Description("The run in progress, if any.")]
+    [JsonPropertyName("activeRun")]
+    public PruneRun? ActiveRun { get; set; }
+
+    [Description("The value of the longshore.io/run-now annotation that last started a run.")]
+    [JsonPropertyName("lastRunNow")]
+    public string? LastRunNow { get; set; }
+
+    [Description("The last finished run.")]
     [JsonPropertyName("lastRun")]
     public PruneRun? LastRun { get; set; }
 
@@ -29,7 +37,7 @@ public sealed class ImagePruneStatus
     [JsonPropertyName("nodeResults")]
     public List<NodePruneResult>? NodeResults { get; set; }
 
-    [Description("Ready, Degraded.")]
+    [Description("Ready, Reconciling (a run in progress), Stalled (the schedule cannot be read), Degraded (nodes failed in the last run).")]
     [JsonPropertyName("conditions")]
     public List<V1Condition>? Conditions { get; set; }
 }

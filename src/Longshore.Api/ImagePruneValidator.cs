@@ -13,10 +13,11 @@ public sealed class ImagePruneValidator : AbstractValidator<V1Alpha1ImagePrune>
         public SpecValidator()
         {
             RuleFor(s => s.Schedule).Satisfies(CronSchedule.Validate).OverridePropertyName("schedule");
-            RuleFor(s => s.TimeZone)
-                .Must(zone => TimeZoneInfo.TryFindSystemTimeZoneById(zone!, out _)).When(s => s.TimeZone is not null)
-                .WithMessage((_, zone) => $"'{zone}' is not a known IANA time zone (e.g. UTC, Europe/Berlin, America/New_York)")
-                .OverridePropertyName("timeZone");
+            RuleFor(s => s.TimeZone).Satisfies(CronSchedule.ValidateTimeZone).OverridePropertyName("timeZone");
+            RuleFor(s => s.StartingDeadlineSeconds)
+                .GreaterThanOrEqualTo(10).When(s => s.StartingDeadlineSeconds is not null)
+                .WithMessage((_, seconds) => $"{seconds} is too short: expected at least 10 seconds, or unset for no deadline")
+                .OverridePropertyName("startingDeadlineSeconds");
             RuleFor(s => s.Mode).OneOf("Dangling", "Unused").OverridePropertyName("mode");
             RuleFor(s => s.OlderThan).GoDuration().OverridePropertyName("olderThan");
             RuleFor(s => s.NodeSelector!).SetValidator(new LabelSelectorValidator()).OverridePropertyName("nodeSelector");

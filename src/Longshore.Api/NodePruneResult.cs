@@ -12,9 +12,18 @@ public sealed class NodePruneResult
     [JsonPropertyName("node")]
     public string Node { get; set; } = "";
 
-    [Description("Images removed.")]
+    [Description("Succeeded or Failed.")]
+    [EnumValues("Succeeded", "Failed")]
+    [JsonPropertyName("phase")]
+    public string Phase { get; set; } = "Succeeded";
+
+    [Description("Images removed (planned, in a dry run).")]
     [JsonPropertyName("imagesRemoved")]
     public int ImagesRemoved { get; set; } = 0;
+
+    [Description("Bytes the node's plan would reclaim.")]
+    [JsonPropertyName("bytesPlanned")]
+    public long BytesPlanned { get; set; } = 0;
 
     [Description("Bytes freed.")]
     [JsonPropertyName("bytesReclaimed")]

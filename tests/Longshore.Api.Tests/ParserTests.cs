@@ -52,6 +52,54 @@ public sealed class ParserTests
     [InlineData("TZ=UTC 0 * * * *", "use the timeZone field")]
     public void Invalid_cron_says_which_field(string schedule, string message) => CronSchedule.Validate(schedule).Should().Contain(message);
 
+    [Theory]
+    [InlineData("30 4 * * 1", "0 30 4 ? * 2")]
+    [InlineData("0 0 * * 0", "0 0 0 ? * 1")]
+    [InlineData("0 0 * * 7", "0 0 0 ? * 1")]
+    [InlineData("0 0 * * */2", "0 0 0 ? * 1,3,5,7")]
+    [InlineData("0 0 * * MON-FRI", "0 0 0 ? * 2,3,4,5,6")]
+    [InlineData("5/20 * * * *", "0 5,25,45 * * * ?")]
+    [InlineData("*/15 * * * *", "0 0,15,30,45 * * * ?")]
+    [InlineData("0 0 1,15 * MON", "0 0 0 1,15 * 2")]
+    [InlineData("0 0 ? * ?", "0 0 0 * * ?")]
+    [InlineData("0 12 * JAN,jul *", "0 0 12 * 1,7 ?")]
+    [InlineData("@weekly", "0 0 0 ? * 1")]
+    [InlineData("@midnight", "0 0 0 * * ?")]
+    [InlineData("@annually", "0 0 0 1 1 ?")]
+    public void CronJob_schedules_become_the_Quartz_expressions_that_mean_the_same(string schedule, string quartz) =>
+        CronSchedule.Parse(schedule).QuartzExpression.Should().Be(quartz);
+
+    [Fact]
+    public void Two_restricting_day_fields_run_on_a_day_either_names_as_in_CronJob()
+    {
+        // Every Friday and every 13th.
+        var schedule = CronSchedule.Parse("0 0 13 * 5");
+        var at = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+        var days = new List<int>();
+        for (var i = 0; i < 5; i++)
+        {
+            at = schedule.NextAfter(at)!.Value;
+            days.Add(at.Day);
+        }
+
+        days.Should().Equal(6, 13, 20, 27, 4);
+    }
+
+    [Theory]
+    [InlineData("0 0 30 2 *", "never matches a date")]
+    [InlineData("@fortnightly", "not a known macro")]
+    [InlineData("", "is empty")]
+    [InlineData("0 0 * * 1-8", "day of week field '1-8'")]
+    public void Schedules_that_cannot_run_say_why(string schedule, string message) => CronSchedule.Validate(schedule).Should().Contain(message);
+
+    [Fact]
+    public void An_unknown_time_zone_is_refused()
+    {
+        CronSchedule.TryParse("0 3 * * *", "Mars/Olympus", out _, out var error).Should().BeFalse();
+        error.Should().Contain("'Mars/Olympus' is not a known IANA time zone");
+        CronSchedule.Parse("0 3 * * *", "Europe/Berlin").TimeZone.Id.Should().Be("Europe/Berlin");
+    }
+
     [Property]
     public Property Any_in_range_minute_and_hour_are_valid() => Prop.ForAll(
         Gen.Choose(0, 59).ToArbitrary(), Gen.Choose(0, 23).ToArbitrary(),
