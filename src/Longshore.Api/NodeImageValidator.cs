@@ -53,6 +53,18 @@ public sealed class NodeImageValidator : AbstractValidator<V1Alpha1NodeImage>
             RuleFor(r => r.RunId).Must(id => !string.IsNullOrEmpty(id)).WithMessage("must not be empty").OverridePropertyName("runId");
             RuleFor(r => r.Mode).OneOf("Dangling", "Unused").OverridePropertyName("mode");
             RuleFor(r => r.OlderThan).GoDuration().OverridePropertyName("olderThan");
+            RuleForEach(r => r.Keep)
+                .Must(pattern => !string.IsNullOrWhiteSpace(pattern) && !pattern.Any(char.IsWhiteSpace))
+                .WithMessage((_, pattern) => $"'{pattern}' must be a reference pattern without spaces, e.g. registry.k8s.io/* or *:stable")
+                .OverridePropertyName("keep");
+            RuleFor(r => r.DiskUsageAbove).InclusiveBetween(0, 100).WithMessage((_, p) => $"{p} must be a percentage from 0 to 100").OverridePropertyName("diskUsageAbove");
+            RuleFor(r => r.DiskUsageTarget).InclusiveBetween(0, 100).WithMessage((_, p) => $"{p} must be a percentage from 0 to 100").OverridePropertyName("diskUsageTarget");
+            RuleFor(r => r.DiskUsageTarget)
+                .Null().When(r => r.DiskUsageAbove is null)
+                .WithMessage("needs diskUsageAbove: the target says where to stop once usage went above it")
+                .LessThan(r => r.DiskUsageAbove).When(r => r.DiskUsageTarget is not null && r.DiskUsageAbove is not null, ApplyConditionTo.CurrentValidator)
+                .WithMessage((r, target) => $"{target} must be below diskUsageAbove ({r.DiskUsageAbove})")
+                .OverridePropertyName("diskUsageTarget");
         }
     }
 }

@@ -12,27 +12,33 @@ public sealed class PruneRequest
     [JsonPropertyName("name")]
     public string Name { get; set; } = "";
 
-    [Description("Identifies the run; the agent reports it back.")]
+    [Description("Identifies the run; the agent runs it once and reports it back.")]
     [Required]
     [JsonPropertyName("runId")]
     public string RunId { get; set; } = "";
 
-    [Description("Dangling or Unused.")]
+    [Description("Dangling (untagged images) or Unused (images no container used for olderThan).")]
     [SchemaDefault("Dangling")]
     [EnumValues("Dangling", "Unused")]
     [JsonPropertyName("mode")]
     public string Mode { get; set; } = "Dangling";
 
-    [Description("Only images unused this long.")]
+    [Description("Only images unused this long (Go duration).")]
     [RegularExpression(@"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")]
     [JsonPropertyName("olderThan")]
     public string? OlderThan { get; set; }
 
-    [Description("Patterns never pruned.")]
+    [Description("Reference patterns never pruned, e.g. \"registry.k8s.io/*\", \"*:stable\".")]
+    [MaxLength(64)]
     [JsonPropertyName("keep")]
     public List<string>? Keep { get; set; }
 
-    [Description("Stop at this usage percentage.")]
+    [Description("Only prune when the image filesystem is fuller than this percentage.")]
+    [Range(0, 100)]
+    [JsonPropertyName("diskUsageAbove")]
+    public int? DiskUsageAbove { get; set; }
+
+    [Description("Stop at this usage percentage (least recently used first).")]
     [Range(0, 100)]
     [JsonPropertyName("diskUsageTarget")]
     public int? DiskUsageTarget { get; set; }

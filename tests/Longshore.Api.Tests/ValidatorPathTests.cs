@@ -76,7 +76,12 @@ public sealed class ValidatorPathTests
                     new WantedImage { Reference = "docker.io/library/app:1", PullTimeout = "25h", Owners = [new ImageOwner { Kind = "Deployment", Name = "" }] },
                     new WantedImage { Reference = "app:1", Platform = "linux//x", Owners = [new ImageOwner { Kind = "ImagePolicy", Namespace = "a", Name = "p" }] },
                 ],
-                PruneRequests = [new PruneRequest { Name = "", RunId = "", Mode = "All", OlderThan = "soon" }],
+                PruneRequests =
+                [
+                    new PruneRequest { Name = "", RunId = "", Mode = "All", OlderThan = "soon" },
+                    new PruneRequest { Name = "p", RunId = "r", Keep = ["registry.k8s.io/*", "a b"], DiskUsageAbove = 101, DiskUsageTarget = 90 },
+                    new PruneRequest { Name = "p", RunId = "r", DiskUsageAbove = 70, DiskUsageTarget = 80 },
+                ],
             },
         };
 
@@ -92,6 +97,10 @@ public sealed class ValidatorPathTests
         messages.Should().Contain("spec.pruneRequests[0].runId: must not be empty");
         messages.Should().Contain("spec.pruneRequests[0].mode: 'All' is not one of Dangling, Unused");
         messages.Should().Contain(m => m.StartsWith("spec.pruneRequests[0].olderThan:", StringComparison.Ordinal));
+        messages.Should().Contain("spec.pruneRequests[1].keep[1]: 'a b' must be a reference pattern without spaces, e.g. registry.k8s.io/* or *:stable");
+        messages.Should().NotContain(m => m.StartsWith("spec.pruneRequests[1].keep[0]", StringComparison.Ordinal));
+        messages.Should().Contain("spec.pruneRequests[1].diskUsageAbove: 101 must be a percentage from 0 to 100");
+        messages.Should().Contain("spec.pruneRequests[2].diskUsageTarget: 80 must be below diskUsageAbove (70)");
         messages.Should().NotContain(m => m.StartsWith("spec.images[0]", StringComparison.Ordinal));
     }
 }
