@@ -6,11 +6,11 @@ namespace Longshore.Api;
 [Description("Drift counts.")]
 public sealed class DriftSummary
 {
-    [Description("Images whose tag now points at another digest than the lock.")]
+    [Description("Images whose tag now points at another digest than the lock (under Hold, until approved).")]
     [JsonPropertyName("tagMoved")]
     public int TagMoved { get; set; } = 0;
 
-    [Description("Pods running another digest.")]
+    [Description("Containers of Pods running another digest than the lock.")]
     [JsonPropertyName("podsOffDigest")]
     public int PodsOffDigest { get; set; } = 0;
 

@@ -26,6 +26,14 @@ public sealed class ImagePolicySpec
     [JsonPropertyName("refreshSchedule")]
     public string RefreshSchedule { get; set; } = "@hourly";
 
+    [Description("IANA time zone for refreshSchedule (default UTC).")]
+    [JsonPropertyName("timeZone")]
+    public string? TimeZone { get; set; }
+
+    [Description("Pods whose containers are checked for drift; empty means every Pod in the namespace.")]
+    [JsonPropertyName("podSelector")]
+    public V1LabelSelector? PodSelector { get; set; }
+
     [Description("Keep the pinned digests warm on the nodes selected by nodeSelector.")]
     [SchemaDefault(false)]
     [JsonPropertyName("ensureOnNodes")]

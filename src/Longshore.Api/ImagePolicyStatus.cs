@@ -1,10 +1,11 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using k8s.Models;
 
 namespace Longshore.Api;
 
-[Description("The lock and the drift.")]
+[Description("The locks and the drift.")]
 public sealed class ImagePolicyStatus
 {
     [Description("The generation this status describes.")]
@@ -19,7 +20,20 @@ public sealed class ImagePolicyStatus
     [JsonPropertyName("drift")]
     public DriftSummary? Drift { get; set; }
 
-    [Description("Ready, Degraded.")]
+    [Description("Some containers off their lock (bounded; drift.podsOffDigest has the count).")]
+    [MaxLength(20)]
+    [JsonPropertyName("pods")]
+    public List<PodDrift>? Pods { get; set; }
+
+    [Description("When the images were last resolved in the registry.")]
+    [JsonPropertyName("lastRefreshTime")]
+    public DateTime? LastRefreshTime { get; set; }
+
+    [Description("When refreshSchedule resolves them next.")]
+    [JsonPropertyName("nextRefreshTime")]
+    public DateTime? NextRefreshTime { get; set; }
+
+    [Description("Ready, Drifted, Stale, and kstatus' Reconciling and Stalled.")]
     [JsonPropertyName("conditions")]
     public List<V1Condition>? Conditions { get; set; }
 }

@@ -26,6 +26,11 @@ public sealed class ImagePolicyValidator : AbstractValidator<V1Alpha1ImagePolicy
                 .OverridePropertyName("images");
             RuleFor(s => s.Mode).OneOf("Audit", "Pin", "Enforce").OverridePropertyName("mode");
             RuleFor(s => s.RefreshSchedule).Satisfies(CronSchedule.Validate).OverridePropertyName("refreshSchedule");
+            RuleFor(s => s.TimeZone)
+                .Must(zone => TimeZoneInfo.TryFindSystemTimeZoneById(zone!, out _)).When(s => s.TimeZone is not null)
+                .WithMessage((_, zone) => $"'{zone}' is not a known IANA time zone (e.g. Europe/Berlin, UTC)")
+                .OverridePropertyName("timeZone");
+            RuleFor(s => s.PodSelector!).SetValidator(new LabelSelectorValidator()).OverridePropertyName("podSelector");
             RuleFor(s => s.NodeSelector!).SetValidator(new LabelSelectorValidator()).OverridePropertyName("nodeSelector");
             RuleFor(s => s.NodeSelector)
                 .Null().When(s => !s.EnsureOnNodes)
@@ -51,6 +56,14 @@ public sealed class ImagePolicyValidator : AbstractValidator<V1Alpha1ImagePolicy
                 .Must(tag => ImageReference.TryParse("x:" + tag, out _)).When(i => i.Value.Tag is not null)
                 .WithMessage((_, tag) => $"'{tag}' is not a valid tag: up to 128 characters of letters, digits, '_', '.' and '-', not starting with '.' or '-'")
                 .OverridePropertyName("tag");
+            RuleFor(i => i.Value.UpdatePolicy).OneOf("Follow", "Hold").OverridePropertyName("updatePolicy");
+            RuleFor(i => i.Value.Digest)
+                .Cascade(CascadeMode.Stop)
+                .Digest()
+                .Must((image, _) => image.Value.UpdatePolicy == "Hold")
+                .WithMessage("is the approved digest of updatePolicy Hold: set updatePolicy: Hold, or remove digest to follow the tag")
+                .When(i => i.Value.Digest is not null)
+                .OverridePropertyName("digest");
             RuleFor(i => i.Value.Semver).Satisfies(SemverRange.Validate).When(i => i.Value.Semver is not null).OverridePropertyName("semver");
         }
     }

@@ -8,9 +8,12 @@ namespace Longshore.Api;
 [KubernetesEntity(Group = ApiGroup.Name, ApiVersion = ApiGroup.Version, Kind = KindName, PluralName = Plural)]
 [CustomResource(Namespaced = true, ShortNames = ["ipol"])]
 [PrinterColumn(0, "Mode", "string", ".spec.mode")]
-[PrinterColumn(1, "Tag Moved", "integer", ".status.drift.tagMoved")]
-[PrinterColumn(2, "Pods Off", "integer", ".status.drift.podsOffDigest")]
-[PrinterColumn(3, "Age", "date", ".metadata.creationTimestamp")]
+[PrinterColumn(1, "Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status")]
+[PrinterColumn(2, "Tag Moved", "integer", ".status.drift.tagMoved")]
+[PrinterColumn(3, "Pods Off", "integer", ".status.drift.podsOffDigest")]
+[PrinterColumn(4, "Nodes Missing", "integer", ".status.drift.nodesMissing")]
+[PrinterColumn(5, "Refreshed", "date", ".status.lastRefreshTime")]
+[PrinterColumn(6, "Age", "date", ".metadata.creationTimestamp")]
 [Description("Pins images to digests and reports (or prevents) drift: moved tags, Pods on other digests, nodes missing the digest.")]
 public sealed class V1Alpha1ImagePolicy : IKubernetesObject<V1ObjectMeta>, ISpec<ImagePolicySpec>, IStatus<ImagePolicyStatus?>
 {

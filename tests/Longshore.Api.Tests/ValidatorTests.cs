@@ -80,6 +80,11 @@ public sealed class ValidatorTests
         { "images: [{repository: ghcr.io/org/app, tag: v1}]\n  mode: Block", "spec.mode: 'Block' is not one of Audit, Pin, Enforce" },
         { "images: [{repository: ghcr.io/org/app, tag: v1}]\n  refreshSchedule: 'every hour'", "spec.refreshSchedule:" },
         { "images: [{repository: ghcr.io/org/app, tag: v1}]\n  nodeSelector: {matchLabels: {a: b}}", "spec.nodeSelector: is only used with ensureOnNodes: true" },
+        { "images: [{repository: ghcr.io/org/app, tag: v1, updatePolicy: Freeze}]", "spec.images[0].updatePolicy: 'Freeze' is not one of Follow, Hold" },
+        { "images: [{repository: ghcr.io/org/app, tag: v1, updatePolicy: Hold, digest: 'sha256:abc'}]", "spec.images[0].digest: 'sha256:abc' is not a digest" },
+        { "images: [{repository: ghcr.io/org/app, tag: v1, digest: 'sha256:" + new string('a', 64) + "'}]", "spec.images[0].digest: is the approved digest of updatePolicy Hold" },
+        { "images: [{repository: ghcr.io/org/app, tag: v1}]\n  timeZone: Mars/Olympus", "spec.timeZone: 'Mars/Olympus' is not a known IANA time zone" },
+        { "images: [{repository: ghcr.io/org/app, tag: v1}]\n  podSelector: {matchExpressions: [{key: a, operator: Near}]}", "spec.podSelector." },
     };
 
     [Theory]
