@@ -171,11 +171,20 @@ public sealed class ImagePuller(ImageStore store, ILogger<ImagePuller>? logger =
             return false;
         }
 
-        var reporter = progress is null ? null : new Progress<long>(b => progress.Report(new PullProgress(layer.Digest, LayerPullStatus.Downloading, b, layer.Size)));
+        var reporter = progress is null ? null : new ByteProgress(b => progress.Report(new PullProgress(layer.Digest, LayerPullStatus.Downloading, b, layer.Size)));
         await registry.DownloadBlobAsync(reference, layer, ingest, reporter, cancellationToken);
         progress?.Report(new PullProgress(layer.Digest, LayerPullStatus.Verifying, layer.Size, layer.Size));
         await ingest.CommitAsync(cancellationToken);
         _logger.LogDebug("downloaded {Digest} ({Bytes} bytes) from {Repository}", layer.Digest, layer.Size, reference.Repository);
         return true;
+    }
+
+    /// <summary>
+    /// Reports on the downloading thread. <see cref="Progress{T}"/> would post to the thread pool, so a caller could see
+    /// "Downloading" after "Verifying", or after the pull returned and its cancellation source was disposed.
+    /// </summary>
+    private sealed class ByteProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
     }
 }

@@ -57,6 +57,33 @@ public sealed class PullTests(RegistryFixture registry)
     }
 
     [Fact]
+    public async Task Progress_of_each_layer_arrives_in_order_and_before_the_pull_returns()
+    {
+        var image = new TestImageBuilder().WithRandomLayer(3_000_000, 4).WithRandomLayer(3_000_000, 5).Build();
+        await Skopeo.PublishAsync(image, registry.Server, "store/progress:1");
+        using var scope = new TransferScope();
+        var statuses = new List<PullProgress>();
+        var returned = false;
+        var lateReports = 0;
+
+        await scope.PullAsync(registry.Server.Reference("store/progress:1"), progress: new SynchronousProgress<PullProgress>(p =>
+        {
+            lateReports += returned ? 1 : 0;
+            statuses.Add(p);
+        }));
+        returned = true;
+        await Task.Delay(200);
+
+        lateReports.Should().Be(0);
+        foreach (var layer in image.Layers)
+        {
+            var ofLayer = statuses.Where(s => s.Layer == layer.Digest).Select(s => s.Status).ToList();
+            ofLayer.Should().Contain(LayerPullStatus.Verifying);
+            ofLayer.SkipWhile(s => s != LayerPullStatus.Verifying).Should().NotContain(LayerPullStatus.Downloading, "bytes are reported before the layer is verified");
+        }
+    }
+
+    [Fact]
     public async Task Pull_by_digest_adds_no_tag()
     {
         var image = new TestImageBuilder().WithFile("digest", "only").Build();
