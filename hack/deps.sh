@@ -3,8 +3,9 @@
 set -euo pipefail
 need=()
 # runc, containernetworking-plugins, busybox-static, iproute2 and util-linux run the real node's Pods (hack/Longshore.TestBed/KubeNode.cs).
+# prometheus ships promtool (the alert rules' checks and unit series) and the Prometheus the end-to-end alert test runs.
 for pkg in docker-registry containerd runc containernetworking-plugins busybox-static iproute2 util-linux etcd-server skopeo golang-go \
-  apache2-utils rsync curl ca-certificates openssl jq; do
+  apache2-utils rsync curl ca-certificates openssl jq prometheus; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if ((${#need[@]})); then
@@ -12,4 +13,9 @@ if ((${#need[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # Only promtool and the binary are wanted: the tests start their own Prometheus on loopback, so the package's
+  # system service (listening on :9090) is stopped and disabled when this run installed it.
+  if [[ " ${need[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null; then
+    systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
 fi

@@ -37,6 +37,7 @@ public static class OperatorHost
             Workers = options.Workers,
         });
         builder.Services.AddSingleton<ImagePrePullMetrics>();
+        builder.Services.AddSingleton<NodeHeartbeatMetrics>();
         builder.Services.AddController<V1Alpha1ImagePrePull, ImagePrePullReconciler>()
             .WithFinalizer(ImagePrePullReconciler.Finalizer)
             .Owns<V1Alpha1NodeImage>(ImagePrePullReconciler.OwnersOf, ImagePrePullReconciler.NodeImageChanged)
@@ -46,6 +47,8 @@ public static class OperatorHost
             .AddPrometheusExporter());
 
         var app = builder.Build();
+        // Its gauge reads the NodeImage informer at scrape time; made now so the instrument exists from the first scrape.
+        app.Services.GetRequiredService<NodeHeartbeatMetrics>();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (ControllerRuntime controllers) => controllers.Ready ? Results.Text("ok") : Results.Text("caches not synced", statusCode: 503));
