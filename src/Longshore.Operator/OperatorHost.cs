@@ -38,10 +38,15 @@ public static class OperatorHost
         });
         builder.Services.AddSingleton<ImagePrePullMetrics>();
         builder.Services.AddSingleton<NodeHeartbeatMetrics>();
+        builder.Services.AddSingleton<PolicyLockCache>();
         builder.Services.AddController<V1Alpha1ImagePrePull, ImagePrePullReconciler>()
             .WithFinalizer(ImagePrePullReconciler.Finalizer)
             .Owns<V1Alpha1NodeImage>(ImagePrePullReconciler.OwnersOf, ImagePrePullReconciler.NodeImageChanged)
             .Watches<V1Node>((_, prePulls) => prePulls.Items.Select(p => ResourceKey.Of(p)), Predicates.NodeChanged);
+        builder.Services.AddController<V1Namespace, NamespaceLabelReconciler>()
+            .Named("namespace-labels")
+            .WithPredicate(NamespaceLabelReconciler.LabelsChanged)
+            .Watches<V1Alpha1ImagePolicy>(NamespaceLabelReconciler.NamespaceOf, Predicates.Any);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ControllerMetrics.MeterName, ImagePrePullMetrics.MeterName)
             .AddPrometheusExporter());
@@ -49,10 +54,15 @@ public static class OperatorHost
         var app = builder.Build();
         // Its gauge reads the NodeImage informer at scrape time; made now so the instrument exists from the first scrape.
         app.Services.GetRequiredService<NodeHeartbeatMetrics>();
+        // Namespaces have no built-in informer client; the lock cache subscribes before the informers start.
+        app.Services.GetRequiredService<InformerRegistry>().AddClient(c => new NamespaceClient(c));
+        app.Services.GetRequiredService<PolicyLockCache>();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (ControllerRuntime controllers) => controllers.Ready ? Results.Text("ok") : Results.Text("caches not synced", statusCode: 503));
         app.MapPost("/validate", AdmissionEndpoint.HandleAsync);
+        app.MapPost("/pin", PodAdmissionEndpoint.HandlePinAsync);
+        app.MapPost("/enforce", PodAdmissionEndpoint.HandleEnforceAsync);
         return app;
     }
 }

@@ -1,0 +1,45 @@
+using System.Text;
+using k8s;
+using k8s.Models;
+using Longshore.TestBed;
+
+namespace Longshore.Testing;
+
+/// <summary>
+/// Registers the shipped webhook configurations (config/webhook/manifests.yaml: rules, selectors, failure policies,
+/// timeouts as a user installs them) with the API server, pointed at an operator serving on <c>https://ADDRESS:PORT</c>
+/// with the given CA instead of the in-cluster Service.
+/// </summary>
+public static class WebhookRegistration
+{
+    public static async Task RegisterAsync(IKubernetes admin, int port, string caPem, string address = "127.0.0.1", CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        var objects = KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(KubeApiServer.RepositoryFile("config/webhook/manifests.yaml"), cancellationToken));
+        var ca = Encoding.UTF8.GetBytes(caPem);
+        Admissionregistrationv1WebhookClientConfig Local(Admissionregistrationv1WebhookClientConfig shipped) =>
+            new() { Url = $"https://{address}:{port}{shipped.Service.Path}", CaBundle = ca };
+        foreach (var item in objects)
+        {
+            switch (item)
+            {
+                case V1ValidatingWebhookConfiguration validating:
+                    foreach (var webhook in validating.Webhooks)
+                    {
+                        webhook.ClientConfig = Local(webhook.ClientConfig);
+                    }
+
+                    await admin.AdmissionregistrationV1.CreateValidatingWebhookConfigurationAsync(validating, cancellationToken: cancellationToken);
+                    break;
+                case V1MutatingWebhookConfiguration mutating:
+                    foreach (var webhook in mutating.Webhooks)
+                    {
+                        webhook.ClientConfig = Local(webhook.ClientConfig);
+                    }
+
+                    await admin.AdmissionregistrationV1.CreateMutatingWebhookConfigurationAsync(mutating, cancellationToken: cancellationToken);
+                    break;
+            }
+        }
+    }
+}
