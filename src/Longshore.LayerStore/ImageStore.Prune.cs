@@ -87,29 +87,48 @@ public sealed partial class ImageStore
         return new DiskUsage(rows, sizes.Values.Sum(), plan.ReclaimableBytes, rows.Count(r => r.Pinned || r.InUse));
     }
 
+    /// <summary>The reference graph <see cref="PlanPrune"/> walks, for planners that choose the images themselves.</summary>
+    public StoreContent GetContent()
+    {
+        using var connection = _database.Open();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        return ReadContent(connection, transaction);
+    }
+
     private PrunePlan Plan(SqliteConnection connection, SqliteTransaction transaction, PruneOptions options)
     {
         var planned = Eligible(connection, transaction, options);
         var plannedIds = planned.Select(p => p.Id.ToString()).ToHashSet(StringComparer.Ordinal);
-        var references = StoreDatabase.Query(
-            connection,
-            "SELECT image_id, digest FROM image_blobs UNION SELECT image_id, index_digest FROM repo_digests WHERE index_digest IS NOT NULL",
-            r => (Image: r.GetString(0), Blob: r.GetString(1)),
-            transaction);
+        var content = ReadContent(connection, transaction);
         // Mark: everything reachable from images that stay and from live pulls. Sweep: what the planned images reach beyond that.
-        var marked = references.Where(r => !plannedIds.Contains(r.Image)).Select(r => r.Blob).ToHashSet(StringComparer.Ordinal);
-        marked.UnionWith(StoreDatabase.Query(connection, "SELECT digest FROM lease_blobs", r => r.GetString(0), transaction));
-        var sizes = StoreDatabase.Query(connection, "SELECT digest, size FROM blobs", r => (r.GetString(0), r.GetInt64(1)), transaction).ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
-        var blobs = references
-            .Where(r => plannedIds.Contains(r.Image) && !marked.Contains(r.Blob))
-            .Select(r => r.Blob)
+        var marked = content.ImageBlobs.Where(i => !plannedIds.Contains(i.Key)).SelectMany(i => i.Value).ToHashSet(StringComparer.Ordinal);
+        marked.UnionWith(content.Leased);
+        var blobs = content.ImageBlobs
+            .Where(i => plannedIds.Contains(i.Key))
+            .SelectMany(i => i.Value)
+            .Where(b => !marked.Contains(b))
             .Distinct(StringComparer.Ordinal)
-            .Select(b => new PrunePlanBlob(Digest.Parse(b), sizes.GetValueOrDefault(b)))
+            .Select(b => new PrunePlanBlob(Digest.Parse(b), content.Sizes.GetValueOrDefault(b)))
             .OrderBy(b => b.Digest.ToString(), StringComparer.Ordinal)
             .ToList();
         var tags = AllTags(connection, transaction).ToLookup(t => t.ImageId, t => Familiar(t.Repository, t.Tag));
         var images = planned.Select(p => new PrunePlanImage(p.Id, tags[p.Id].ToList(), p.Created)).ToList();
         return new PrunePlan(options, images, blobs);
+    }
+
+    private static StoreContent ReadContent(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var references = StoreDatabase.Query(
+            connection,
+            "SELECT image_id, digest FROM image_blobs UNION SELECT image_id, index_digest FROM repo_digests WHERE index_digest IS NOT NULL",
+            r => (Image: r.GetString(0), Blob: r.GetString(1)),
+            transaction);
+        var byImage = references
+            .GroupBy(r => r.Image, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(r => r.Blob).Distinct(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+        var leased = StoreDatabase.Query(connection, "SELECT digest FROM lease_blobs", r => r.GetString(0), transaction).ToHashSet(StringComparer.Ordinal);
+        var sizes = StoreDatabase.Query(connection, "SELECT digest, size FROM blobs", r => (r.GetString(0), r.GetInt64(1)), transaction).ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
+        return new StoreContent(byImage, sizes, leased);
     }
 
     private static List<ImageRow> Eligible(SqliteConnection connection, SqliteTransaction transaction, PruneOptions options)

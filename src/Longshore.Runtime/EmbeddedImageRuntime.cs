@@ -75,6 +75,13 @@ public sealed class EmbeddedImageRuntime(ImageStore store, RegistryClientOptions
         return Task.FromResult<ImageFilesystemUsage?>(new ImageFilesystemUsage(store.GetDiskUsage().TotalBytes, drive.TotalSize));
     }
 
+    /// <summary>The store's own reference graph: the same walk its prune plans use, so planned bytes are what removal frees.</summary>
+    public Task<RuntimeContent?> ContentAsync(CancellationToken cancellationToken = default)
+    {
+        var content = store.GetContent();
+        return Task.FromResult<RuntimeContent?>(new RuntimeContent(content.ImageBlobs, content.Sizes, content.Leased));
+    }
+
     public ValueTask DisposeAsync()
     {
         _registry.Dispose();

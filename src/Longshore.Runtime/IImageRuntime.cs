@@ -38,6 +38,13 @@ public interface IImageRuntime : IAsyncDisposable
     Task<ImageFilesystemUsage?> FilesystemUsageAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// What each image holds on disk, item by item (blobs, snapshots), so a prune plan counts exactly the bytes no
+    /// surviving image shares, and the total measures what a prune freed. Null where the runtime cannot tell; a plan then
+    /// counts each image's reported size.
+    /// </summary>
+    Task<RuntimeContent?> ContentAsync(CancellationToken cancellationToken = default) => Task.FromResult<RuntimeContent?>(null);
+
+    /// <summary>
     /// The names of images as the runtime removes them (kubelet GC, <c>crictl rmi</c>, anyone), for as long as the caller
     /// listens. Ends at once where the runtime has no change feed; callers then rely on their periodic resync. Throws
     /// <see cref="RuntimeException"/> when the connection to the runtime breaks.
