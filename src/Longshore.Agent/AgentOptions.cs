@@ -31,4 +31,12 @@ public sealed record AgentOptions
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(60);
 
     public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
+
+    /// <summary>
+    /// Folder on the host for the agent's own state (last use per image, prune runs executed), so it survives restarts;
+    /// null keeps it in memory. The agent executable defaults it to <see cref="DefaultStateDirectory"/>.
+    /// </summary>
+    public string? StateDirectory { get; init; }
+
+    public const string DefaultStateDirectory = "/var/lib/longshore-agent";
 }

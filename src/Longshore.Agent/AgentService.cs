@@ -32,7 +32,7 @@ public sealed class AgentService(IKubernetes client, AgentOptions options, IImag
             options,
             informer.Cache,
             nodeImages,
-            new NodeImageSync(runtime, pulls, time, loggers.CreateLogger<NodeImageSync>(), agentMetrics),
+            new NodeImageSync(runtime, pulls, time, loggers.CreateLogger<NodeImageSync>(), agentMetrics, ImageUseStore.Open(options.StateDirectory, loggers.CreateLogger<ImageUseStore>())),
             new EventRecorder(client, "longshore-agent", loggers.CreateLogger<EventRecorder>(), time),
             time);
         var removals = RemovalFeed.FollowAsync(runtime, () => queue.Add(key), options.ResyncInterval, time, loggers.CreateLogger<AgentService>(), stoppingToken);

@@ -11,8 +11,8 @@ public static class NodeImageStatusValues
     public static IEqualityComparer<NodeImageStatus?> Comparer { get; } = ValueComparer.By<NodeImageStatus, Value?>(s => Of(s, heartbeat: true));
 
     /// <summary>
-    /// Whether two statuses say the same, leaving out the heartbeat and the prune results (which the agent carries over
-    /// as they are): a status is written when what it says changed, not on every pass.
+    /// Whether two statuses say the same, leaving out the heartbeat: a status is written when what it says changed, not on
+    /// every pass.
     /// </summary>
     public static bool Same(NodeImageStatus? a, NodeImageStatus? b) => Of(a, heartbeat: false) == Of(b, heartbeat: false);
 
@@ -22,10 +22,14 @@ public static class NodeImageStatusValues
         status.Inventory is { } i ? (i.ImageCount, i.Bytes, i.DanglingCount, i.ReclaimableBytes, i.ImageFsUsedBytes, i.ImageFsCapacityBytes) : null,
         status.Runtime is { } r ? (r.Name, r.Version, r.PinningSupported) : null,
         (status.Conditions ?? []).Select(Condition).ToValueList(),
+        (status.PruneResults ?? []).Select(Prune).ToValueList(),
         heartbeat ? status.HeartbeatTime : null);
 
     private static (string, string, string?, string?, long?, DateTime?) Condition(V1Condition c) =>
         (c.Type, c.Status, c.Reason, c.Message, c.ObservedGeneration, c.LastTransitionTime);
+
+    private static (string, string, string, DateTime?, DateTime?, int, long, long, int, string?) Prune(NodePruneReport r) =>
+        (r.Name, r.RunId, r.Phase, r.StartTime, r.CompletionTime, r.ImagesRemoved, r.BytesPlanned, r.BytesReclaimed, r.SkippedCount, r.Message);
 
     private sealed record Value(
         long? ObservedGeneration,
@@ -33,5 +37,6 @@ public static class NodeImageStatusValues
         (int, long, int, long, long?, long?)? Inventory,
         (string, string?, bool)? Runtime,
         ValueList<(string, string, string?, string?, long?, DateTime?)> Conditions,
+        ValueList<(string, string, string, DateTime?, DateTime?, int, long, long, int, string?)> Prunes,
         DateTime? Heartbeat);
 }

@@ -7,16 +7,24 @@ namespace Longshore.Agent;
 /// <summary>
 /// The core of the agent, with no API server: makes the runtime hold what a NodeImage spec wants (one listing, a plan,
 /// pins and unpins, pulls through the <see cref="PullScheduler"/>) and builds the status to report. The cluster reconciler
-/// writes that status through the API; standalone mode keeps it in memory.
+/// writes that status through the API; standalone mode keeps it in memory. Each look at the runtime feeds the image-use
+/// store (last use per image), and the spec's prune requests are run through the <see cref="PruneRunner"/>.
 /// </summary>
-public sealed class NodeImageSync(Runtime.IImageRuntime runtime, PullScheduler pulls, TimeProvider time, ILogger logger, AgentMetrics? metrics = null)
+/// <param name="uses">The node's image-use store; null keeps last-use times and executed runs in memory only.</param>
+public sealed class NodeImageSync(Runtime.IImageRuntime runtime, PullScheduler pulls, TimeProvider time, ILogger logger, AgentMetrics? metrics = null, ImageUseStore? uses = null)
 {
+    private readonly ImageUseStore _uses = uses ?? ImageUseStore.Open(null, logger);
+    private PruneRunner? _prunes;
     private HashSet<string>? _pinnedByUs;
+
+    /// <summary>When containers last used each image, as this agent has seen.</summary>
+    public ImageUseStore Uses => _uses;
 
     public async Task<NodeImageSyncResult> SyncAsync(NodeImageSpec spec, NodeImageStatus? previous, long? generation, CancellationToken cancellationToken)
     {
         var info = await runtime.InfoAsync(cancellationToken);
         var snapshot = await RuntimeSnapshot.TakeAsync(runtime, time, cancellationToken);
+        _uses.Observe(snapshot.Images, snapshot.InUse, snapshot.TakenAt);
         var wanted = WantedImages.Merge(spec.Images);
         var before = (previous?.Images ?? []).GroupBy(i => i.Reference, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         _pinnedByUs ??= before.Values.Where(p => p.Pinned).Select(p => p.Reference).ToHashSet(StringComparer.Ordinal);
@@ -88,6 +96,13 @@ public sealed class NodeImageSync(Runtime.IImageRuntime runtime, PullScheduler p
             entries.Add(entry);
         }
 
+        var (pruneResults, prunePending) = await (_prunes ??= new PruneRunner(runtime, _uses, time, logger)).ReconcileAsync(spec.PruneRequests, previous?.PruneResults, snapshot, WantedIds(wanted, snapshot), cancellationToken);
+        if (prunePending)
+        {
+            // A run reported Running is carried out on the next pass, right after that report is written.
+            retryAt = now;
+        }
+
         var present = entries.Count(e => e.Phase == ImagePhase.Present);
         var failed = entries.Count(e => e.Phase == ImagePhase.Failed);
         metrics?.Observe(wanted.Count, present, entries.Count(e => e.Pinned));
@@ -96,7 +111,7 @@ public sealed class NodeImageSync(Runtime.IImageRuntime runtime, PullScheduler p
             ObservedGeneration = generation,
             Images = entries,
             Inventory = snapshot.Inventory(plan.Pin, plan.Unpin),
-            PruneResults = previous?.PruneResults,
+            PruneResults = pruneResults.Count > 0 ? pruneResults : null,
             Runtime = new Api.RuntimeInfo { Name = info.Name, Version = info.Version, PinningSupported = info.PinningSupported },
             HeartbeatTime = previous?.HeartbeatTime,
             Conditions = Conditions.Copy(previous?.Conditions),
@@ -110,5 +125,23 @@ public sealed class NodeImageSync(Runtime.IImageRuntime runtime, PullScheduler p
             generation,
             now);
         return new NodeImageSyncResult(status, !NodeImageStatusValues.Same(status, previous), newlyFailed, retryAt);
+    }
+
+    /// <summary>Images a NodeImage entry wants: under its reference (even a moved tag's current image), its digest or repo digest.</summary>
+    private static HashSet<string> WantedIds(IEnumerable<WantedImage> wanted, RuntimeSnapshot snapshot)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var image in wanted)
+        {
+            var names = new List<string> { image.Reference };
+            if (Oci.ImageReference.TryParse(image.Reference, out var parsed))
+            {
+                names.AddRange(new[] { image.Digest, image.RepoDigest }.OfType<string>().Select(d => $"{parsed!.Repository}@{d}"));
+            }
+
+            ids.UnionWith(names.Select(snapshot.Find).OfType<Runtime.RuntimeImage>().Select(i => i.Id));
+        }
+
+        return ids;
     }
 }

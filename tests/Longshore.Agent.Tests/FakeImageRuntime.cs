@@ -21,6 +21,13 @@ internal sealed class FakeImageRuntime(bool pinning = true) : IImageRuntime
     /// <summary>Called as each listing starts.</summary>
     public Action? OnList { get; set; }
 
+    /// <summary>Image IDs containers use; the callback runs as each in-use query starts (a container may start in between).</summary>
+    public HashSet<string> InUse { get; } = new(StringComparer.Ordinal);
+
+    public Action? OnInUse { get; set; }
+
+    public ImageFilesystemUsage Usage { get; set; } = new(1000, 10_000);
+
     public int MaxConcurrentPulls { get; private set; }
 
     public int Pulling => Volatile.Read(ref _pulling);
@@ -182,13 +189,20 @@ internal sealed class FakeImageRuntime(bool pinning = true) : IImageRuntime
     public Task<IReadOnlySet<string>> InUseImageIdsAsync(CancellationToken cancellationToken = default)
     {
         Count("InUse");
-        return Task.FromResult<IReadOnlySet<string>>(new HashSet<string>());
+        OnInUse?.Invoke();
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlySet<string>>(InUse.ToHashSet(StringComparer.Ordinal));
+        }
     }
 
     public Task<ImageFilesystemUsage?> FilesystemUsageAsync(CancellationToken cancellationToken = default)
     {
         Count("FilesystemUsage");
-        return Task.FromResult<ImageFilesystemUsage?>(new ImageFilesystemUsage(1000, 10_000));
+        lock (_lock)
+        {
+            return Task.FromResult<ImageFilesystemUsage?>(Usage with { UsedBytes = _images.Values.Sum(i => i.Size) });
+        }
     }
 
     public async IAsyncEnumerable<string> RemovedImagesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
