@@ -12,19 +12,25 @@ namespace Longshore.Runtime;
 /// <summary>
 /// A CRI runtime over its unix socket (runtime.v1 ImageService and RuntimeService). On containerd, pinning sets the
 /// label <c>io.cri-containerd.pinned=pinned</c> on every name of the image through containerd's own Images service
-/// (namespace k8s.io), which kubelet's image GC honours; on other runtimes pinning is reported as unsupported.
+/// (namespace k8s.io), which kubelet's image GC honours; on other runtimes pinning is reported as unsupported. On
+/// containerd, what images hold on disk is read from its Content and Snapshots services on the same socket.
 /// </summary>
 public sealed class CriImageRuntime : IImageRuntime
 {
     public const string PinnedLabel = "io.cri-containerd.pinned";
     private const string ContainerdNamespace = "k8s.io";
+    private const string ContentRef = "containerd.io/gc.ref.content.";
+    private const string SnapshotRef = "containerd.io/gc.ref.snapshot.";
 
     private readonly GrpcChannel _channel;
     private readonly ImageService.ImageServiceClient _images;
     private readonly RuntimeService.RuntimeServiceClient _runtime;
     private readonly Images.ImagesClient _containerdImages;
     private readonly Events.EventsClient _containerdEvents;
+    private readonly Containerd.Content.Content.ContentClient _containerdContent;
+    private readonly Containerd.Snapshots.Snapshots.SnapshotsClient _containerdSnapshots;
     private RuntimeInfo? _info;
+    private string? _sandboxImage;
 
     /// <param name="socketPath">The runtime's unix socket.</param>
     /// <param name="interceptor">Sees every gRPC call (benchmarks count them); none in production.</param>
@@ -55,6 +61,8 @@ public sealed class CriImageRuntime : IImageRuntime
         _runtime = new RuntimeService.RuntimeServiceClient(invoker);
         _containerdImages = new Images.ImagesClient(invoker);
         _containerdEvents = new Events.EventsClient(invoker);
+        _containerdContent = new Containerd.Content.Content.ContentClient(invoker);
+        _containerdSnapshots = new Containerd.Snapshots.Snapshots.SnapshotsClient(invoker);
     }
 
     public string SocketPath { get; }
@@ -133,7 +141,99 @@ public sealed class CriImageRuntime : IImageRuntime
     {
         // Exited containers count too: kubelet may restart them, and removing their image would break that.
         var response = await Call(() => _runtime.ListContainersAsync(new ListContainersRequest(), cancellationToken: cancellationToken).ResponseAsync, "list containers");
-        return response.Containers.Select(c => c.ImageRef).Where(r => !string.IsNullOrEmpty(r)).ToHashSet(StringComparer.Ordinal);
+        var inUse = response.Containers.Select(c => c.ImageRef).Where(r => !string.IsNullOrEmpty(r)).ToHashSet(StringComparer.Ordinal);
+        // Pod sandboxes are no CRI containers, yet every pod needs the sandbox (pause) image: it counts as used.
+        if (await SandboxImageAsync(cancellationToken) is { } sandbox && await ImageStatusAsync(sandbox, cancellationToken) is { } image)
+        {
+            inUse.Add(image.Id);
+        }
+
+        return inUse;
+    }
+
+    /// <summary>
+    /// On containerd, every blob each image reaches (following the GC reference labels from its target: index, manifest,
+    /// config, layers), the snapshot chain it unpacked into with each snapshot's usage, and the chains containers'
+    /// snapshots hold. Elsewhere null.
+    /// </summary>
+    public async Task<RuntimeContent?> ContentAsync(CancellationToken cancellationToken = default)
+    {
+        if ((await InfoAsync(cancellationToken)).Name != "containerd")
+        {
+            return null;
+        }
+
+        var headers = new Metadata { { "containerd-namespace", ContainerdNamespace } };
+        var blobs = new Dictionary<string, Containerd.Content.Info>(StringComparer.Ordinal);
+        using (var list = _containerdContent.List(new Containerd.Content.ListContentRequest(), headers, cancellationToken: cancellationToken))
+        {
+            while (await Call(() => list.ResponseStream.MoveNext(cancellationToken), "list containerd content"))
+            {
+                foreach (var info in list.ResponseStream.Current.Info)
+                {
+                    blobs[info.Digest] = info;
+                }
+            }
+        }
+
+        var sizes = blobs.Values.ToDictionary(b => b.Digest, b => b.Size, StringComparer.Ordinal);
+        var snapshotters = blobs.Values.SelectMany(b => b.Labels.Keys).Where(k => k.StartsWith(SnapshotRef, StringComparison.Ordinal)).Select(k => k[SnapshotRef.Length..]).ToHashSet(StringComparer.Ordinal);
+        var parents = new Dictionary<string, string>(StringComparer.Ordinal);
+        var held = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var snapshotter in snapshotters)
+        {
+            var active = new List<Containerd.Snapshots.Info>();
+            using (var list = _containerdSnapshots.List(new Containerd.Snapshots.ListSnapshotsRequest { Snapshotter = snapshotter }, headers, cancellationToken: cancellationToken))
+            {
+                while (await Call(() => list.ResponseStream.MoveNext(cancellationToken), $"list {snapshotter} snapshots"))
+                {
+                    foreach (var info in list.ResponseStream.Current.Info)
+                    {
+                        var key = SnapshotKey(snapshotter, info.Name);
+                        if (!string.IsNullOrEmpty(info.Parent))
+                        {
+                            parents[key] = SnapshotKey(snapshotter, info.Parent);
+                        }
+
+                        if (info.Kind == Containerd.Snapshots.Kind.Committed)
+                        {
+                            var usage = await Call(() => _containerdSnapshots.UsageAsync(new Containerd.Snapshots.UsageRequest { Snapshotter = snapshotter, Key = info.Name }, headers, cancellationToken: cancellationToken).ResponseAsync, $"usage of snapshot {info.Name}");
+                            sizes[key] = usage.Size;
+                        }
+                        else
+                        {
+                            // A container's writable layer (or a view) changes under us: not counted, but its chain is held.
+                            active.Add(info);
+                        }
+                    }
+                }
+            }
+
+            foreach (var info in active.Where(i => !string.IsNullOrEmpty(i.Parent)))
+            {
+                held.UnionWith(Chain(SnapshotKey(snapshotter, info.Parent), parents));
+            }
+        }
+
+        var images = await Call(() => _containerdImages.ListAsync(new Containerd.ListImagesRequest(), headers, cancellationToken: cancellationToken).ResponseAsync, "list containerd images");
+        var byId = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var target in images.Images.Select(i => i.Target?.Digest).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            var (id, items) = Reach(target, blobs, parents);
+            if (id is null)
+            {
+                continue;
+            }
+
+            if (!byId.TryGetValue(id, out var all))
+            {
+                byId[id] = all = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            all.UnionWith(items);
+        }
+
+        return new RuntimeContent(byId.ToDictionary(i => i.Key, i => (IReadOnlyList<string>)i.Value.ToList(), StringComparer.Ordinal), sizes, held);
     }
 
     public async Task<ImageFilesystemUsage?> FilesystemUsageAsync(CancellationToken cancellationToken = default)
@@ -215,6 +315,93 @@ public sealed class CriImageRuntime : IImageRuntime
             update.UpdateMask.Paths.Add($"labels.{PinnedLabel}");
             await Call(() => _containerdImages.UpdateAsync(update, headers, cancellationToken: cancellationToken).ResponseAsync, $"label {image.Name}");
         }
+    }
+
+    /// <summary>
+    /// What an image's target reaches through containerd's GC reference labels (blobs and snapshot chains), and its ID
+    /// as CRI reports it: the config digest, preferring a config that was unpacked when an index names several.
+    /// </summary>
+    private static (string? Id, HashSet<string> Items) Reach(string target, Dictionary<string, Containerd.Content.Info> blobs, Dictionary<string, string> parents)
+    {
+        var items = new HashSet<string>(StringComparer.Ordinal);
+        var configs = new List<(string Digest, bool Unpacked)>();
+        var pending = new Stack<string>([target]);
+        while (pending.TryPop(out var digest))
+        {
+            if (!items.Add(digest) || !blobs.TryGetValue(digest, out var info))
+            {
+                continue;
+            }
+
+            var unpacked = false;
+            foreach (var (key, value) in info.Labels)
+            {
+                if (key.StartsWith(ContentRef, StringComparison.Ordinal))
+                {
+                    pending.Push(value);
+                    if (key == ContentRef + "config")
+                    {
+                        configs.Add((value, false));
+                    }
+                }
+                else if (key.StartsWith(SnapshotRef, StringComparison.Ordinal))
+                {
+                    items.UnionWith(Chain(SnapshotKey(key[SnapshotRef.Length..], value), parents));
+                    unpacked = true;
+                }
+            }
+
+            if (unpacked)
+            {
+                configs.Add((digest, true));
+            }
+        }
+
+        // Items are blob digests and snapshot keys; a digest the store does not have is no item.
+        items.RemoveWhere(i => !blobs.ContainsKey(i) && !i.StartsWith("snapshot:", StringComparison.Ordinal));
+        var id = configs.OrderByDescending(c => c.Unpacked).Select(c => c.Digest).FirstOrDefault();
+        return (id, items);
+    }
+
+    /// <summary>A snapshot and its parents, up to the base layer.</summary>
+    private static IEnumerable<string> Chain(string key, Dictionary<string, string> parents)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (string? current = key; current is not null && seen.Add(current); current = parents.GetValueOrDefault(current))
+        {
+            yield return current;
+        }
+    }
+
+    private static string SnapshotKey(string snapshotter, string name) => $"snapshot:{snapshotter}/{name}";
+
+    /// <summary>The sandbox (pause) image containerd's CRI plugin is configured with, from its verbose status; cached.</summary>
+    private async Task<string?> SandboxImageAsync(CancellationToken cancellationToken)
+    {
+        if (_sandboxImage is not null)
+        {
+            return _sandboxImage.Length == 0 ? null : _sandboxImage;
+        }
+
+        var status = await Call(() => _runtime.StatusAsync(new StatusRequest { Verbose = true }, cancellationToken: cancellationToken).ResponseAsync, "runtime status");
+        _sandboxImage = string.Empty;
+        if (status.Info.TryGetValue("config", out var config))
+        {
+            try
+            {
+                using var json = System.Text.Json.JsonDocument.Parse(config);
+                if (json.RootElement.TryGetProperty("sandboxImage", out var image) && image.GetString() is { Length: > 0 } name)
+                {
+                    _sandboxImage = name;
+                }
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // A runtime whose status is not containerd's JSON names no sandbox image here.
+            }
+        }
+
+        return _sandboxImage.Length == 0 ? null : _sandboxImage;
     }
 
     private static IEnumerable<string> NamesOf(RuntimeImage image) => image.RepoTags.Concat(image.RepoDigests).Append(image.Id);
