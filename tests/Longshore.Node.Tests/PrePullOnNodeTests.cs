@@ -33,11 +33,19 @@ public sealed class PrePullOnNodeTests(KubeNodeFixture cluster) : IClassFixture<
         events.Should().NotContain(e => e.Reason == "Pulling");
         pods.Should().OnlyContain(p => p.Status.ContainerStatuses.Single().ImageID == $"{node.Registry.Host}/prepull/app@{image.ManifestDigest}");
 
-        // The agent's view of images in use (CRI's containers) is exactly the images of the running containers.
+        // The agent's view of images in use is exactly the images of containerd's containers: the running containers'
+        // (from CRI) and the sandbox (pause) image every Pod runs, which CRI lists as no container.
         var inUse = await longshore.Runtime.InUseImageIdsAsync();
-        inUse.Should().BeEquivalentTo([image.ConfigDigest.ToString()]);
-        var ctrContainers = (await node.CtrAsync(["containers", "ls", "-q"])).EnsureSuccess().StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var ctrContainers = (await node.CtrAsync(["containers", "ls"])).EnsureSuccess().StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
         ctrContainers.Should().HaveCount(4, "two Pods, each a sandbox and one container");
+        var containerImages = new HashSet<string>();
+        foreach (var name in ctrContainers.Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]).Distinct())
+        {
+            containerImages.Add((await longshore.Runtime.ImageStatusAsync(name))!.Id);
+        }
+
+        containerImages.Should().HaveCount(2).And.Contain(image.ConfigDigest.ToString());
+        inUse.Should().BeEquivalentTo(containerImages);
 
         // The Pods keep running; deleting the ImagePrePull only unpins the image.
         (await cluster.Api.KubectlAsync(["delete", "imageprepull", "warm", "-n", "default", "--timeout=60s"])).EnsureSuccess();
