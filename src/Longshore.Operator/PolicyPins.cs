@@ -49,7 +49,8 @@ public sealed record PolicyPins(string Name, string Mode, V1LabelSelector? PodSe
     public static string? Normalize(string? reference) =>
         reference is not null && ImageReference.TryParse(reference, out var parsed) ? parsed!.Repository : null;
 
-    private static IEnumerable<string> PlatformDigestsOf(ImageLock lockEntry) => [];
+    private static IEnumerable<string> PlatformDigestsOf(ImageLock lockEntry) =>
+        (lockEntry.PlatformDigests ?? []).Where(p => Oci.Digest.TryParse(p.Digest, out _)).Select(p => Oci.Digest.Parse(p.Digest).ToString());
 
-    private static V1LabelSelector? PodSelectorOf(V1Alpha1ImagePolicy policy) => null;
+    private static V1LabelSelector? PodSelectorOf(V1Alpha1ImagePolicy policy) => policy.Spec.PodSelector;
 }

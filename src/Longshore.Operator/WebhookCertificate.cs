@@ -37,6 +37,12 @@ public sealed class WebhookCertificate
         var request = new CertificateRequest("CN=longshore-webhook", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(IPAddress.Loopback);
+        // Listening on one other address (e.g. a node's link in tests), the API server reaches it by that IP.
+        if (IPAddress.TryParse(options.ListenAddress, out var listen) && !IPAddress.IsLoopback(listen) && !listen.Equals(IPAddress.Any) && !listen.Equals(IPAddress.IPv6Any))
+        {
+            names.AddIpAddress(listen);
+        }
+
         names.AddDnsName("localhost");
         names.AddDnsName($"longshore-webhook.{options.Namespace}.svc");
         names.AddDnsName($"longshore-webhook.{options.Namespace}.svc.cluster.local");

@@ -5,6 +5,7 @@ using Longshore.Runtime;
 using Longshore.TestBed;
 using Longshore.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Longshore.Node.Tests;
 
@@ -19,8 +20,9 @@ internal sealed class LongshoreOnNode : IAsyncDisposable
     private readonly WebApplication _operator;
     private readonly WebApplication _agent;
 
-    private LongshoreOnNode(Kubernetes operatorClient, Kubernetes agentClient, WebApplication @operator, WebApplication agent, CriImageRuntime runtime)
+    private LongshoreOnNode(Kubernetes operatorClient, Kubernetes agentClient, WebApplication @operator, WebApplication agent, CriImageRuntime runtime, OperatorOptions options)
     {
+        Options = options;
         _operatorClient = operatorClient;
         _agentClient = agentClient;
         _operator = @operator;
@@ -30,14 +32,20 @@ internal sealed class LongshoreOnNode : IAsyncDisposable
 
     public CriImageRuntime Runtime { get; }
 
+    /// <summary>How the operator runs: it listens on the host's end of the node's veth, where the node's API server reaches its webhooks.</summary>
+    public OperatorOptions Options { get; }
+
+    /// <summary>Registers the shipped webhook configurations with the node's API server, pointed at this operator.</summary>
+    public Task RegisterWebhooksAsync(IKubernetes admin) =>
+        WebhookRegistration.RegisterAsync(admin, Options.WebhookPort, _operator.Services.GetRequiredService<WebhookCertificate>().CertificatePem, Options.ListenAddress);
+
     public static async Task<LongshoreOnNode> StartAsync(KubeNode node)
     {
         await OperatorInstall.InstallAsync(node.Api, OperatorInstall.ServiceAccount(OperatorInstall.Namespace, "longshore-operator"), OperatorInstall.ServiceAccount(OperatorInstall.Namespace, "longshore-agent"));
         var operatorClient = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(await node.WriteServiceAccountKubeconfigAsync(OperatorInstall.Namespace, "longshore-operator")));
         var agentClient = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(await node.WriteServiceAccountKubeconfigAsync(OperatorInstall.Namespace, "longshore-agent")));
-        var operatorApp = OperatorHost.Build(
-            new OperatorOptions { Namespace = OperatorInstall.Namespace, ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), WebhookPort = FreePort.Next(), LeaderElection = false, ResolveInterval = TimeSpan.FromSeconds(2), InsecureRegistries = [node.Registry.Host] },
-            operatorClient);
+        var operatorOptions = new OperatorOptions { Namespace = OperatorInstall.Namespace, ListenAddress = node.Namespace.HostAddress, MetricsPort = FreePort.Next(), WebhookPort = FreePort.Next(), LeaderElection = false, ResolveInterval = TimeSpan.FromSeconds(2), InsecureRegistries = [node.Registry.Host] };
+        var operatorApp = OperatorHost.Build(operatorOptions, operatorClient);
         await operatorApp.StartAsync();
         var runtime = new CriImageRuntime(node.ContainerdSocket);
         var agentApp = AgentHost.Build(
@@ -45,7 +53,7 @@ internal sealed class LongshoreOnNode : IAsyncDisposable
             agentClient,
             runtime);
         await agentApp.StartAsync();
-        return new LongshoreOnNode(operatorClient, agentClient, operatorApp, agentApp, runtime);
+        return new LongshoreOnNode(operatorClient, agentClient, operatorApp, agentApp, runtime, operatorOptions);
     }
 
     /// <summary>Applies an ImagePrePull for the node (selected by its hostname label) and waits until it is Ready.</summary>

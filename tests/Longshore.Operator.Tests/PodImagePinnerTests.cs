@@ -19,8 +19,8 @@ public sealed class PodImagePinnerTests
         };
         if (digest is not null)
         {
-            policy.Status = new ImagePolicyStatus { Locks = [new ImageLock { Image = repository, Tag = tag, Digest = digest }] };
-            _ = platformDigests;
+            var platforms = platformDigests.Select(d => new PlatformDigest { Platform = "linux/amd64", Digest = d }).ToList();
+            policy.Status = new ImagePolicyStatus { Locks = [new ImageLock { Image = repository, Tag = tag, Digest = digest, PlatformDigests = platforms.Count == 0 ? null : platforms }] };
         }
 
         return policy;
@@ -63,6 +63,27 @@ public sealed class PodImagePinnerTests
         PodImagePinner.Plan(pins, null, [Container(first.Single().Image)]).Should().BeEmpty("a pinned image is pinned already");
         PodImagePinner.Plan(pins, null, [Container($"nginx@{Locked}")]).Should().BeEmpty("the digest alone is the lock");
         PodImagePinner.Plan(pins, null, [Container($"nginx:other@{Other}")]).Single().Image.Should().Be($"docker.io/library/nginx:1.25@{Locked}", "another digest is replaced by the lock");
+    }
+
+    [Fact]
+    public void A_Pod_on_a_platform_manifest_of_the_locked_index_runs_the_pinned_image()
+    {
+        var pins = Pins(Policy("multi", "Pin", "nginx", "1.25", Locked, Amd64));
+        PodImagePinner.Plan(pins, null, [Container($"nginx@{Amd64}")]).Should().BeEmpty();
+        var enforced = Pins(Policy("multi", "Enforce", "nginx", "1.25", Locked, Amd64));
+        PodImageChecker.Check(enforced, null, [Container($"nginx:1.25@{Amd64}")]).Should().BeEmpty();
+        PodImageChecker.Check(enforced, null, [Container($"nginx:1.25@{Other}")]).Should().ContainSingle();
+    }
+
+    [Fact]
+    public void A_policy_with_a_pod_selector_acts_only_on_the_Pods_it_selects()
+    {
+        var policy = Policy("web-only", "Pin", "nginx", "1.25", Locked);
+        policy.Spec.PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "web" } };
+        var pins = Pins(policy);
+        PodImagePinner.Plan(pins, new Dictionary<string, string> { ["app"] = "web" }, [Container("nginx")]).Should().ContainSingle();
+        PodImagePinner.Plan(pins, new Dictionary<string, string> { ["app"] = "batch" }, [Container("nginx")]).Should().BeEmpty();
+        PodImagePinner.Plan(pins, null, [Container("nginx")]).Should().BeEmpty();
     }
 
     [Fact]
