@@ -47,6 +47,12 @@ public static class OperatorHost
             .Named("namespace-labels")
             .WithPredicate(NamespaceLabelReconciler.LabelsChanged)
             .Watches<V1Alpha1ImagePolicy>(NamespaceLabelReconciler.NamespaceOf, Predicates.Any);
+        builder.Services.AddSingleton<ImagePruneMetrics>();
+        builder.Services.AddController<V1Alpha1ImagePrune, ImagePruneReconciler>()
+            .WithFinalizer(ImagePruneReconciler.Finalizer)
+            .WithPredicate(ImagePruneReconciler.PruneChanged)
+            .Owns<V1Alpha1NodeImage>(ImagePruneReconciler.OwnersOf, ImagePruneReconciler.NodeImageChanged)
+            .Watches<V1Node>(ImagePruneReconciler.RunningPrunes, Predicates.NodeChanged);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ControllerMetrics.MeterName, ImagePrePullMetrics.MeterName)
             .AddPrometheusExporter());
