@@ -79,6 +79,15 @@ public sealed class CustomResourceClient<T> : ResourceClient<T>
             ? _client.CustomObjects.ReplaceClusterCustomObjectAsync<T>(item, Group, Version, Plural, item.Metadata.Name, cancellationToken: cancellationToken)
             : _client.CustomObjects.ReplaceNamespacedCustomObjectAsync<T>(item, Group, Version, item.Metadata.NamespaceProperty, Plural, item.Metadata.Name, cancellationToken: cancellationToken);
 
+    /// <summary>
+    /// Replaces the status subresource with <paramref name="item"/>'s status: what it leaves out is cleared, which a merge
+    /// patch (nulls are not serialised) cannot do. The API server refuses (409) when its resourceVersion is stale.
+    /// </summary>
+    public Task<T> ReplaceStatusAsync(T item, CancellationToken cancellationToken = default) =>
+        string.IsNullOrEmpty(item.Metadata.NamespaceProperty)
+            ? _client.CustomObjects.ReplaceClusterCustomObjectStatusAsync<T>(item, Group, Version, Plural, item.Metadata.Name, cancellationToken: cancellationToken)
+            : _client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<T>(item, Group, Version, item.Metadata.NamespaceProperty, Plural, item.Metadata.Name, cancellationToken: cancellationToken);
+
     /// <summary>A JSON merge patch of the main resource.</summary>
     public Task<T> PatchAsync(string? @namespace, string name, object patch, CancellationToken cancellationToken = default)
     {

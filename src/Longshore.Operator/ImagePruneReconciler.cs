@@ -104,15 +104,18 @@ public sealed class ImagePruneReconciler(
             .Concat((nodeImage.Status?.PruneResults ?? []).Select(r => (r.Name, r.RunId, r.Phase)))
             .ToValueList();
 
-    /// <summary>Writes the status when it changed, conditional on the version just read: a conflict retries the whole reconcile.</summary>
+    /// <summary>Writes the status when it changed, conditional on the version just read: a conflict (409) fails this reconcile, and the queue retries it from a fresh read.</summary>
     private async Task WriteStatusAsync(V1Alpha1ImagePrune current, ImagePruneStatus status, CancellationToken cancellationToken)
     {
-        if (KubernetesJson.Serialize(current.Status) == KubernetesJson.Serialize(status))
+        if (current.Status is not null && KubernetesJson.Serialize(current.Status) == KubernetesJson.Serialize(status))
         {
             return;
         }
 
-        await _pruneClient.PatchStatusAsync(null, current.Metadata.Name, new { metadata = new { resourceVersion = current.Metadata.ResourceVersion }, status }, cancellationToken);
+        // A replace, not a merge patch: a finished run must clear activeRun, and a merge patch cannot send null.
+        await _pruneClient.ReplaceStatusAsync(
+            new V1Alpha1ImagePrune { Metadata = current.Metadata, Spec = current.Spec, Status = status },
+            cancellationToken);
     }
 
     /// <summary>

@@ -9,7 +9,8 @@ namespace Longshore.Operator;
 /// <summary>Builds the operator's web host: controllers, webhook (HTTPS), /metrics, /healthz and /readyz (HTTP), JSON logs.</summary>
 public static class OperatorHost
 {
-    public static WebApplication Build(OperatorOptions options, IKubernetes? client = null, string[]? args = null)
+    /// <param name="time">The clock of schedules, timeouts and status times (the system clock unless a test moves it).</param>
+    public static WebApplication Build(OperatorOptions options, IKubernetes? client = null, string[]? args = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
@@ -23,7 +24,7 @@ public static class OperatorHost
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(certificate);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(time ?? TimeProvider.System);
         builder.Services.AddSingleton(client ?? new Kubernetes(KubeConfiguration.Load(options.Kubeconfig)));
         builder.Services.AddSingleton<ImageResolver>();
         builder.Services.AddSingleton<NodeStatusGuard>();
