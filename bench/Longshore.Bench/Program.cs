@@ -5,6 +5,7 @@ using Longshore.Bench;
 //   dotnet run -c Release --project bench/Longshore.Bench -- scale [--nodes N] [--images K]
 //   dotnet run -c Release --project bench/Longshore.Bench -- agent
 //   dotnet run -c Release --project bench/Longshore.Bench -- reconcile [--images N]
+//   dotnet run -c Release --project bench/Longshore.Bench -- prune [--images N] [--layers M]
 if (args.Length > 0 && args[0] == "agent")
 {
     await new AgentBenchmark(layers: 8, layerMegabytes: 64, Console.Out).RunAsync(CancellationToken.None);
@@ -15,6 +16,13 @@ if (args.Length > 0 && args[0] == "reconcile")
 {
     var count = args.Length > 2 && args[1] == "--images" ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1000;
     await new ReconcileBenchmark(count, Console.Out).RunAsync(CancellationToken.None);
+    return 0;
+}
+
+if (args.Length > 0 && args[0] == "prune")
+{
+    var named = args.Skip(1).Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0], p => int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture));
+    await new PruneBenchmark(named.GetValueOrDefault("--images", 10_000), named.GetValueOrDefault("--layers", 50_000), Console.Out).RunAsync(CancellationToken.None);
     return 0;
 }
 

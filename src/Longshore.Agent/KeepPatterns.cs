@@ -65,6 +65,7 @@ public sealed class KeepPatterns
         return last.Contains(':', StringComparison.Ordinal) || pattern.Contains('@', StringComparison.Ordinal);
     }
 
+    /// <summary>Compiled: a plan matches every pattern against every name of thousands of images.</summary>
     private static Regex Compile(string pattern) =>
-        new("^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        new("^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
 }

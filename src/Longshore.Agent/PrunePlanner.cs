@@ -155,7 +155,8 @@ public static class PrunePlanner
 
             foreach (var items in content.ImageItems.Values)
             {
-                foreach (var item in items.Distinct(StringComparer.Ordinal))
+                // Each image lists an item once (RuntimeContent's contract).
+                foreach (var item in items)
                 {
                     _references[item] = _references.GetValueOrDefault(item) + 1;
                 }
@@ -179,7 +180,7 @@ public static class PrunePlanner
             }
 
             long freed = 0;
-            foreach (var item in items.Distinct(StringComparer.Ordinal))
+            foreach (var item in items)
             {
                 var left = _references[item] - 1;
                 _references[item] = left;
