@@ -29,7 +29,7 @@ public sealed class AlertRulesTests
     {
         var alerts = Alerts(Load(RuleFile)).ToList();
         alerts.Select(a => a.Name).Should().Contain(
-            ["LongshoreImagePolicyTagMoved", "LongshorePodsOffPinnedDigest", "LongshorePinnedDigestMissingOnNodes", "LongshoreImagePrePullFailing", "LongshoreAgentHeartbeatStale", "LongshoreImagePolicyResolutionFailing", "LongshoreImagePolicyLockStale"]);
+            ["LongshoreImagePolicyTagMoved", "LongshorePodsOffPinnedDigest", "LongshorePinnedDigestMissingOnNodes", "LongshoreImagePrePullFailing", "LongshoreAgentHeartbeatStale", "LongshoreImagePolicyResolutionFailing", "LongshoreImagePolicyLockStale", "LongshoreImagePruneFailed", "LongshoreImagePruneScheduleMissed"]);
         foreach (var (name, rule) in alerts)
         {
             var annotations = (YamlMappingNode)rule["annotations"];
