@@ -12,7 +12,9 @@ namespace Longshore.Agent;
 /// </summary>
 public sealed class PruneRunner(IImageRuntime runtime, ImageUseStore uses, TimeProvider time, ILogger logger)
 {
-    private readonly HashSet<(string Name, string RunId)> _started = [];
+    // This process's latest report per run: authoritative over the status passed in, which may lag its own writes.
+    private readonly Dictionary<(string Name, string RunId), NodePruneReport> _reports = [];
+    private readonly HashSet<(string Name, string RunId)> _pending = [];
 
     /// <summary>The reports to write for <paramref name="requests"/>, and whether a started run waits for the next pass.</summary>
     public async Task<(List<NodePruneReport> Reports, bool RunPending)> ReconcileAsync(
@@ -34,30 +36,46 @@ public sealed class PruneRunner(IImageRuntime runtime, ImageUseStore uses, TimeP
                 continue;
             }
 
+            if (_reports.TryGetValue(key, out var mine))
+            {
+                if (_pending.Remove(key))
+                {
+                    _reports[key] = mine = await RunAsync(request, mine.StartTime, snapshot, wanted, cancellationToken);
+                }
+
+                reports.Add(mine);
+                continue;
+            }
+
             var last = previous?.FirstOrDefault(r => r.Name == request.Name && r.RunId == request.RunId);
+            NodePruneReport report;
             if (last is { Phase: "Succeeded" or "Failed" })
             {
-                reports.Add(last);
-            }
-            else if (last is { Phase: "Running" } && _started.Remove(key))
-            {
-                reports.Add(await RunAsync(request, last.StartTime, snapshot, wanted, cancellationToken));
+                report = last;
             }
             else if (last is not null || uses.HasRun(request.Name, request.RunId))
             {
-                reports.Add(Finished(request, last?.StartTime, "Failed", "the agent restarted during this run; a run is never repeated"));
+                report = Finished(request, last?.StartTime, "Failed", "the agent restarted during this run; a run is never repeated");
             }
             else
             {
                 uses.MarkRun(request.Name, request.RunId);
-                _started.Add(key);
+                _pending.Add(key);
                 pending = true;
-                reports.Add(new NodePruneReport { Name = request.Name, RunId = request.RunId, Phase = "Running", StartTime = time.GetUtcNow().UtcDateTime });
+                report = new NodePruneReport { Name = request.Name, RunId = request.RunId, Phase = "Running", StartTime = time.GetUtcNow().UtcDateTime };
                 logger.LogInformation("Prune {Prune} run {RunId} starting ({Mode}{DryRun})", request.Name, request.RunId, request.Mode, request.DryRun ? ", dry run" : string.Empty);
             }
+
+            _reports[key] = report;
+            reports.Add(report);
         }
 
-        _started.IntersectWith(seen);
+        foreach (var gone in _reports.Keys.Where(k => !seen.Contains(k)).ToList())
+        {
+            _reports.Remove(gone);
+            _pending.Remove(gone);
+        }
+
         return (reports, pending);
     }
 

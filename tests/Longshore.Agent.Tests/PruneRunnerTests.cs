@@ -172,6 +172,24 @@ public sealed class PruneRunnerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_status_lagging_the_agents_own_writes_neither_fails_nor_repeats_a_run()
+    {
+        await AgeImages();
+        var beforeRunning = _status;
+        var running = (await Sync(Request())).Status;
+
+        _status = beforeRunning;
+        var done = (await Sync(Request())).Status.PruneResults!.Single();
+        _status = running;
+        var later = (await Sync(Request())).Status.PruneResults!.Single();
+
+        done.Phase.Should().Be("Succeeded", "the cache had not seen Running yet: the run still goes ahead");
+        done.ImagesRemoved.Should().Be(2);
+        later.Should().BeEquivalentTo(done, "a cache still showing Running does not make the finished run look interrupted");
+        _runtime.Calls("Remove").Should().Be(2);
+    }
+
+    [Fact]
     public async Task A_run_left_Running_by_a_restart_is_reported_Failed_not_repeated()
     {
         await AgeImages();
