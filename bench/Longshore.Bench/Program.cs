@@ -6,6 +6,7 @@ using Longshore.Bench;
 //   dotnet run -c Release --project bench/Longshore.Bench -- agent
 //   dotnet run -c Release --project bench/Longshore.Bench -- reconcile [--images N]
 //   dotnet run -c Release --project bench/Longshore.Bench -- prune [--images N] [--layers M]
+//   dotnet run -c Release --project bench/Longshore.Bench -- pin [--rate R] [--seconds S]
 if (args.Length > 0 && args[0] == "agent")
 {
     await new AgentBenchmark(layers: 8, layerMegabytes: 64, Console.Out).RunAsync(CancellationToken.None);
@@ -23,6 +24,14 @@ if (args.Length > 0 && args[0] == "prune")
 {
     var named = args.Skip(1).Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0], p => int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture));
     await new PruneBenchmark(named.GetValueOrDefault("--images", 10_000), named.GetValueOrDefault("--layers", 50_000), Console.Out).RunAsync(CancellationToken.None);
+    return 0;
+}
+
+if (args.Length > 0 && args[0] == "pin")
+{
+    var rate = args.Length > 2 && args[1] == "--rate" ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 500;
+    var seconds = args.Length > 4 && args[3] == "--seconds" ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 20;
+    await new PinWebhookBenchmark(rate, TimeSpan.FromSeconds(seconds), Console.Out).RunAsync(CancellationToken.None);
     return 0;
 }
 

@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Security.Cryptography.X509Certificates;
+using k8s;
+using k8s.Models;
+using Longshore.Api;
+using Longshore.Kube;
+using Longshore.Operator;
+using Longshore.TestBed;
+
+namespace Longshore.Bench;
+
+/// <summary>
+/// The Pin webhook under load: the operator runs as its own process against a real kube-apiserver holding 20 Pin
+/// policies of 10 locked images each, and this process sends it AdmissionReviews of a three-container Pod over TLS
+/// (kept-alive connections, as the API server keeps them) at a fixed rate, open loop: each latency is measured from the
+/// moment its request was due, so a stall shows in the tail instead of slowing the sender. Prints p50, p99 and max
+/// latency, the rate reached, and the operator's CPU (from /proc, its process alone) and RSS during the run.
+/// </summary>
+public sealed class PinWebhookBenchmark(int rate, TimeSpan duration, TextWriter output)
+{
+    private const int Policies = 20;
+    private const int ImagesPerPolicy = 10;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await using var api = await KubeApiServer.StartAsync(cancellationToken);
+        await api.InstallCrdsAsync(KubeApiServer.RepositoryFile("config/crd/bases"), cancellationToken);
+        using var admin = api.CreateClient();
+        await admin.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "longshore-system" } }, cancellationToken: cancellationToken);
+        await admin.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "bench" } }, cancellationToken: cancellationToken);
+        var policies = new CustomResourceClient<V1Alpha1ImagePolicy>(admin);
+        for (var p = 0; p < Policies; p++)
+        {
+            var images = Enumerable.Range(0, ImagesPerPolicy).Select(i => $"registry.example/team{p}/app{i}").ToList();
+            await policies.CreateAsync(
+                new V1Alpha1ImagePolicy
+                {
+                    Metadata = new V1ObjectMeta { Name = $"policy-{p:D2}", NamespaceProperty = "bench" },
+                    Spec = new ImagePolicySpec { Mode = "Pin", Images = images.Select(i => new PolicyImage { Repository = i, Tag = "1" }).ToList() },
+                },
+                cancellationToken);
+            await policies.PatchStatusAsync("bench", $"policy-{p:D2}", new { status = new { locks = images.Select(i => new { image = i, tag = "1", digest = Digest(i) }).ToArray() } }, cancellationToken);
+        }
+
+        // The operator serves this certificate, so the load generator checks the one it is shown against it.
+        using var certificates = TempDirectory.Create("longshore-bench-cert");
+        (await ProcessRunner.RunAsync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=longshore-webhook", "-addext", "subjectAltName=IP:127.0.0.1",
+            "-keyout", certificates.Combine("tls.key"), "-out", certificates.Combine("tls.crt")], cancellationToken: cancellationToken)).EnsureSuccess();
+        using var served = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(certificates.Combine("tls.crt"), cancellationToken));
+        var thumbprint = served.GetCertHashString();
+        var metricsPort = FreePort.Next();
+        var webhookPort = FreePort.Next();
+        var operatorDll = Path.Combine(AppContext.BaseDirectory, "longshore-operator.dll");
+        await using var operatorProcess = ServiceProcess.Start("dotnet", [
+            operatorDll, "--kubeconfig", api.KubeconfigPath, "--namespace", "longshore-system", "--listen-address", "127.0.0.1",
+            "--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture), "--webhook-port", webhookPort.ToString(CultureInfo.InvariantCulture),
+            "--no-leader-election", "--log-level", "warning", "--webhook-cert-dir", certificates.Path,
+        ]);
+        using var probe = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}") };
+        await operatorProcess.WaitUntilAsync(async ct => (await probe.GetAsync(new Uri("/readyz", UriKind.Relative), ct)).IsSuccessStatusCode, TimeSpan.FromSeconds(60), cancellationToken);
+
+        using var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = 32,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == thumbprint },
+        };
+        using var client = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{webhookPort}"), Timeout = TimeSpan.FromSeconds(10) };
+        var body = Encoding.UTF8.GetBytes(Review());
+
+        // Warm: the lock cache holds the last policy's locks and the connections are open.
+        var warm = Stopwatch.StartNew();
+        while (!(await SendAsync(client, body, cancellationToken)).Contains("\"patch\"", StringComparison.Ordinal))
+        {
+            if (warm.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                throw new TimeoutException("the Pin webhook never answered with a patch");
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => SendAsync(client, body, cancellationToken)));
+
+        var total = (int)(rate * duration.TotalSeconds);
+        var latencies = new double[total];
+        var failures = 0;
+        var cpuBefore = CpuTicks(operatorProcess.Id);
+        var interval = Stopwatch.Frequency / (double)rate;
+        var start = Stopwatch.GetTimestamp();
+        var requests = new List<Task>(total);
+        long peakRss = 0;
+        for (var i = 0; i < total; i++)
+        {
+            var due = start + (long)(i * interval);
+            while (Stopwatch.GetTimestamp() < due)
+            {
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                if (wait > TimeSpan.FromMilliseconds(2))
+                {
+                    await Task.Delay(wait - TimeSpan.FromMilliseconds(1), cancellationToken);
+                }
+                else
+                {
+                    Thread.SpinWait(50);
+                }
+            }
+
+            var index = i;
+            requests.Add(Task.Run(
+                async () =>
+                {
+                    try
+                    {
+                        var answer = await SendAsync(client, body, cancellationToken);
+                        if (!answer.Contains("\"patch\"", StringComparison.Ordinal))
+                        {
+                            Interlocked.Increment(ref failures);
+                        }
+                    }
+                    catch (HttpRequestException)
+                    {
+                        Interlocked.Increment(ref failures);
+                    }
+
+                    latencies[index] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
+                },
+                cancellationToken));
+            if (i % rate == 0)
+            {
+                peakRss = Math.Max(peakRss, Rss(operatorProcess.Id));
+            }
+        }
+
+        await Task.WhenAll(requests);
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        var cpuSeconds = (CpuTicks(operatorProcess.Id) - cpuBefore) / 100.0;
+        Array.Sort(latencies);
+        output.WriteLine($"Pin webhook over TLS: {total} AdmissionReviews (Pod with 3 containers, 2 pinned; {Policies} Pin policies x {ImagesPerPolicy} locked images) at {rate}/s for {duration.TotalSeconds:F0} s");
+        output.WriteLine($"  sent at {total / elapsed.TotalSeconds:F0}/s, failures {failures}");
+        output.WriteLine($"  latency p50 {Percentile(latencies, 0.50):F2} ms, p99 {Percentile(latencies, 0.99):F2} ms, max {latencies[^1]:F2} ms");
+        output.WriteLine($"  operator CPU {cpuSeconds / elapsed.TotalSeconds * 100:F0}% of one core ({cpuSeconds:F2} s over {elapsed.TotalSeconds:F1} s), peak RSS {peakRss / 1048576} MiB");
+    }
+
+    private static async Task<string> SendAsync(HttpClient client, byte[] body, CancellationToken cancellationToken)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await client.PostAsync(new Uri("/pin", UriKind.Relative), content, cancellationToken);
+        return response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadAsStringAsync(cancellationToken) : string.Empty;
+    }
+
+    private static string Digest(string image) => Oci.Digest.Compute(Encoding.UTF8.GetBytes(image)).ToString();
+
+    /// <summary>A ReplicaSet's Pod: its image is one of the last policy's (the team19 images), the proxy is under no policy.</summary>
+    private static string Review() => """
+        {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"0b1e6c4e-bench","kind":{"group":"","version":"v1","kind":"Pod"},
+        "resource":{"group":"","version":"v1","resource":"pods"},"namespace":"bench","operation":"CREATE","userInfo":{"username":"system:serviceaccount:kube-system:replicaset-controller"},
+        "object":{"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"web-7d9f-","namespace":"bench","labels":{"app":"web"}},
+        "spec":{"initContainers":[{"name":"migrate","image":"registry.example/team19/app3:1"}],
+        "containers":[{"name":"web","image":"registry.example/team19/app3:1","ports":[{"containerPort":8080}]},{"name":"proxy","image":"docker.io/library/envoy:v1.30"}]}}}}
+        """;
+
+    private static double Percentile(double[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    /// <summary>utime + stime of a process in clock ticks (100 per second on Linux).</summary>
+    private static long CpuTicks(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+    }
+
+    private static long Rss(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+}
