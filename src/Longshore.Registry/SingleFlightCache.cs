@@ -10,24 +10,44 @@ namespace Longshore.Registry;
 internal sealed class SingleFlightCache<T>(TimeSpan ttl, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, Entry> _known = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<Task<(T Value, DateTimeOffset At, bool Stale)>>> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<(T Value, DateTimeOffset At, bool Stale, string? Error)>>> _inFlight = new(StringComparer.Ordinal);
+    private long _hits;
+    private long _misses;
 
-    public async Task<(T Value, DateTimeOffset At, bool Stale)> GetAsync(string key, Func<CancellationToken, Task<T>> fetch, CancellationToken cancellationToken)
+    /// <summary>Answers served from the cache or by joining a request already under way.</summary>
+    public long Hits => Interlocked.Read(ref _hits);
+
+    /// <summary>Requests made to the source.</summary>
+    public long Misses => Interlocked.Read(ref _misses);
+
+    /// <summary>
+    /// An answer no older than <paramref name="maxAge"/> (default: the time to live). A stale answer carries the
+    /// source's error, so callers can say why the last known good answer stands.
+    /// </summary>
+    public async Task<(T Value, DateTimeOffset At, bool Stale, string? Error)> GetAsync(string key, Func<CancellationToken, Task<T>> fetch, TimeSpan? maxAge, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (_known.TryGetValue(key, out var cached) && now - cached.At < ttl)
+        var age = maxAge is { } wanted && wanted < ttl ? wanted : ttl;
+        if (_known.TryGetValue(key, out var cached) && now - cached.At < age)
         {
             cached.LastUsed = now;
-            return (cached.Value, cached.At, false);
+            Interlocked.Increment(ref _hits);
+            return (cached.Value, cached.At, false, null);
         }
 
-        var flight = _inFlight.GetOrAdd(key, k => new Lazy<Task<(T, DateTimeOffset, bool)>>(() => FetchAsync(k, fetch)));
+        var started = false;
+        var flight = _inFlight.GetOrAdd(key, k =>
+        {
+            started = true;
+            return new Lazy<Task<(T, DateTimeOffset, bool, string?)>>(() => FetchAsync(k, fetch));
+        });
+        Interlocked.Increment(ref started ? ref _misses : ref _hits);
         return await flight.Value.WaitAsync(cancellationToken);
     }
 
     public void Invalidate(string key) => _known.TryRemove(key, out _);
 
-    private async Task<(T Value, DateTimeOffset At, bool Stale)> FetchAsync(string key, Func<CancellationToken, Task<T>> fetch)
+    private async Task<(T Value, DateTimeOffset At, bool Stale, string? Error)> FetchAsync(string key, Func<CancellationToken, Task<T>> fetch)
     {
         try
         {
@@ -36,12 +56,12 @@ internal sealed class SingleFlightCache<T>(TimeSpan ttl, TimeProvider time)
             var now = time.GetUtcNow();
             _known[key] = new Entry(value, now) { LastUsed = now };
             Prune(now);
-            return (value, now, false);
+            return (value, now, false, null);
         }
         catch (RegistryException e) when (ResolutionCache.IsOutage(e) && _known.TryGetValue(key, out var lastGood))
         {
             lastGood.LastUsed = time.GetUtcNow();
-            return (lastGood.Value, lastGood.At, true);
+            return (lastGood.Value, lastGood.At, true, e.Message);
         }
         finally
         {
