@@ -66,7 +66,7 @@ try
     await admin.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = nodeName, Labels = new Dictionary<string, string> { ["kubernetes.io/os"] = "linux", ["longshore.io/local"] = "true" } } }, cancellationToken: stop.Token);
 
     Say($"starting the operator and the agent for node {nodeName} (containerd at {containerd.SocketPath})");
-    var operatorOptions = new OperatorOptions { Namespace = "longshore-system", ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), WebhookPort = FreePort.Next(), LeaderElection = false };
+    var operatorOptions = new OperatorOptions { Namespace = "longshore-system", ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), WebhookPort = FreePort.Next(), LeaderElection = false, PolicyRefreshWindow = TimeSpan.Zero };
     operatorApp = OperatorHost.Build(operatorOptions, api.CreateClient());
     await operatorApp.StartAsync(stop.Token);
     runtime = new CriImageRuntime(containerd.SocketPath);
@@ -84,9 +84,23 @@ try
         await api.ApplyAsync(Path.Combine(KubeApiServer.RepositoryFile("config/samples"), sample), stop.Token);
     }
 
+    // An ImagePolicy on the local registry: the web image follows its tag, the worker holds the 1.x release it locked.
+    var workerV1 = new TestImageBuilder().WithFile("etc/sample", "shop/worker 1.0.0").Build();
+    await Skopeo.PublishAsync(workerV1, registry, "shop/worker:1.0.0", stop.Token);
+    var policy = scratch.Combine("local-imagepolicy.yaml");
+    await File.WriteAllTextAsync(policy, $"apiVersion: longshore.io/v1alpha1\nkind: ImagePolicy\nmetadata: {{name: local-pins, namespace: default}}\nspec:\n  images:\n  - {{repository: \"{registry.Reference("shop/web")}\", tag: \"1.0\"}}\n  - {{repository: \"{registry.Reference("shop/worker")}\", semver: \"^1.0.0\", updatePolicy: Hold}}\n  ensureOnNodes: true\n", stop.Token);
+    await api.ApplyAsync(policy, stop.Token);
+
     (await api.KubectlAsync(["wait", "--for=condition=Ready", "imageprepull/local-warm", "-n", "default", "--timeout=180s"], cancellationToken: stop.Token)).EnsureSuccess();
+    (await api.KubectlAsync(["wait", "--for=condition=Ready", "imagepolicy/local-pins", "-n", "default", "--timeout=180s"], cancellationToken: stop.Token)).EnsureSuccess();
+    Say("releasing shop/worker:1.1.0: the policy holds 1.0.0 and reports the moved tag as drift");
+    await Skopeo.PublishAsync(new TestImageBuilder().WithFile("etc/sample", "shop/worker 1.1.0").Build(), registry, "shop/worker:1.1.0", stop.Token);
+    (await api.KubectlAsync(["annotate", "--overwrite", "imagepolicy/local-pins", "-n", "default", "longshore.io/refresh-requested=1"], cancellationToken: stop.Token)).EnsureSuccess();
+    (await api.KubectlAsync(["wait", "--for=condition=Drifted", "imagepolicy/local-pins", "-n", "default", "--timeout=60s"], cancellationToken: stop.Token)).EnsureSuccess();
     Say("kubectl get longshore -A");
     Console.WriteLine((await api.KubectlAsync(["get", "longshore", "-A"], cancellationToken: stop.Token)).EnsureSuccess().StandardOutput);
+    Say("the locks (kubectl get ipol local-pins -o jsonpath='{.status.locks}')");
+    Console.WriteLine((await api.KubectlAsync(["get", "imagepolicy", "local-pins", "-n", "default", "-o", "jsonpath={range .status.locks[*]}{.image}:{.tag} {.digest} registry={.registryDigest}{\"\\n\"}{end}"], cancellationToken: stop.Token)).EnsureSuccess().StandardOutput);
     Say("in containerd (ctr -n k8s.io images ls)");
     Console.WriteLine((await containerd.CtrAsync(["images", "ls", "-q"], stop.Token)).EnsureSuccess().StandardOutput);
     Console.WriteLine($"kubectl --kubeconfig {api.KubeconfigPath} get longshore -A    # try it");

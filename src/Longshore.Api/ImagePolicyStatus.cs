@@ -33,6 +33,10 @@ public sealed class ImagePolicyStatus
     [JsonPropertyName("nextRefreshTime")]
     public DateTime? NextRefreshTime { get; set; }
 
+    [Description("The value of the longshore.io/refresh-requested annotation last acted on: setting the annotation to a new value asks for a refresh now.")]
+    [JsonPropertyName("lastHandledRefreshRequest")]
+    public string? LastHandledRefreshRequest { get; set; }
+
     [Description("Ready, Drifted, Stale, and kstatus' Reconciling and Stalled.")]
     [JsonPropertyName("conditions")]
     public List<V1Condition>? Conditions { get; set; }

@@ -107,6 +107,11 @@ public sealed class InformerRegistry(IKubernetes client, ILoggerFactory loggers,
             return (ResourceClient<T>)(object)new NodeClient(client);
         }
 
+        if (typeof(T) == typeof(V1Pod))
+        {
+            return (ResourceClient<T>)(object)new PodClient(client);
+        }
+
         return typeof(T).GetCustomAttribute<KubernetesEntityAttribute>() is { Group.Length: > 0 }
             ? new CustomResourceClient<T>(client)
             : throw new InvalidOperationException($"no client for {typeof(T).Name}: add one with {nameof(InformerRegistry)}.{nameof(AddClient)}");

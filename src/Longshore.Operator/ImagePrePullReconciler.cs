@@ -27,9 +27,9 @@ public sealed class ImagePrePullReconciler(
 
     private readonly ObjectCache<V1Alpha1ImagePrePull> _prePulls = informers.For<V1Alpha1ImagePrePull>().Cache;
     private readonly ObjectCache<V1Node> _nodes = informers.For<V1Node>().Cache;
-    private readonly ObjectCache<V1Alpha1NodeImage> _nodeImages = informers.For<V1Alpha1NodeImage>().Cache;
+    private readonly ObjectCache<V1Alpha1ImagePolicy> _policies = informers.For<V1Alpha1ImagePolicy>().Cache;
     private readonly CustomResourceClient<V1Alpha1ImagePrePull> _prePullClient = new(client);
-    private readonly CustomResourceClient<V1Alpha1NodeImage> _nodeImageClient = new(client);
+    private readonly NodeImageWriter _writer = new(informers, client);
     private readonly PullSecretMirror _secrets = new(client, options.Namespace);
     private readonly EventRecorder _events = new(client, "longshore-operator", logger, time);
 
@@ -68,15 +68,15 @@ public sealed class ImagePrePullReconciler(
         var targetNodes = targets.Select(node =>
         {
             var platform = TargetNodes.PlatformOf(node, spec.Platform).ToString();
-            var status = _nodeImages.Get(new ResourceKey(string.Empty, node.Metadata.Name))?.Status;
+            var status = _writer.StatusOf(node.Metadata.Name);
             var (phase, failed) = NodeProgress.Of(node.Metadata.Name, status, spec.Images, platform, digests, repoDigests);
             failures.AddRange(failed);
             return new TargetNode(node.Metadata.Name, platform, phase);
         }).ToList();
 
-        var current = CurrentEntries();
+        var current = _writer.CurrentEntries();
         var plan = NodeImagePlanner.Plan(PrePullIntent.Of(owner, spec, pullSecret, digests, repoDigests), targetNodes, current);
-        await WriteAsync(plan.Desired, current, cancellationToken);
+        await _writer.WriteAsync(plan.Desired, current, cancellationToken);
         await CollectSecretsAsync(except: null, cancellationToken);
 
         var result = PrePullStatusBuilder.Build(prePull.Metadata.Generation, prePull.Status, resolved, targetNodes, failures, plan.Carrying, now);
@@ -104,8 +104,8 @@ public sealed class ImagePrePullReconciler(
     public async Task FinalizeAsync(V1Alpha1ImagePrePull prePull, CancellationToken cancellationToken)
     {
         var key = ResourceKey.Of(prePull);
-        var current = CurrentEntries();
-        await WriteAsync(NodeImagePlanner.Remove(new PlannedOwner(V1Alpha1ImagePrePull.KindName, key.Namespace, key.Name), current), current, cancellationToken);
+        var current = _writer.CurrentEntries();
+        await _writer.WriteAsync(NodeImagePlanner.Remove(new PlannedOwner(V1Alpha1ImagePrePull.KindName, key.Namespace, key.Name), current), current, cancellationToken);
         await CollectSecretsAsync(except: key, cancellationToken);
         metrics.Forget(key);
         logger.LogInformation("ImagePrePull {Key} deleted: its NodeImage entries are removed", key);
@@ -148,72 +148,9 @@ public sealed class ImagePrePullReconciler(
         return (resolved, digests, repoDigests);
     }
 
-    private Dictionary<string, ValueList<PlannedImage>> CurrentEntries() =>
-        _nodeImages.Items.ToDictionary(n => n.Metadata.Name, n => PlannedImage.From(n.Spec.Images), StringComparer.Ordinal);
-
-    /// <summary>Writes the NodeImages whose planned entries differ from what they hold (or whose Node owner is stale).</summary>
-    private Task WriteAsync(IReadOnlyDictionary<string, ValueList<PlannedImage>> desired, Dictionary<string, ValueList<PlannedImage>> current, CancellationToken cancellationToken) =>
-        // Node writes are independent: several at once keep fan-out to large fleets short.
-        Parallel.ForEachAsync(
-            desired,
-            new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
-            async (entry, ct) =>
-            {
-                var (name, images) = entry;
-                var existing = _nodeImages.Get(new ResourceKey(string.Empty, name));
-                var node = _nodes.Get(new ResourceKey(string.Empty, name));
-                await WriteSpecAsync(existing, name, images, current.TryGetValue(name, out var now) && now.Equals(images), node, ct);
-            });
-
-    /// <summary>
-    /// Creates or patches a NodeImage. It is owned by its Node, so the cluster's garbage collector removes it with the
-    /// node; a node re-registered under the same name (new UID) takes the NodeImage over.
-    /// </summary>
-    private async Task WriteSpecAsync(V1Alpha1NodeImage? existing, string name, ValueList<PlannedImage> images, bool unchanged, V1Node? node, CancellationToken cancellationToken)
-    {
-        var owners = node?.Metadata.Uid is { Length: > 0 } uid
-            ? new List<V1OwnerReference> { new() { ApiVersion = "v1", Kind = "Node", Name = node.Metadata.Name, Uid = uid } }
-            : null;
-        var wanted = images.Select(i => i.ToWanted()).ToList();
-        if (existing is null)
-        {
-            if (wanted.Count == 0)
-            {
-                return;
-            }
-
-            var created = await _nodeImageClient.CreateAsync(
-                new V1Alpha1NodeImage
-                {
-                    Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "longshore" }, OwnerReferences = owners },
-                    Spec = new NodeImageSpec { Images = wanted },
-                },
-                cancellationToken);
-            _nodeImages.Set(created);
-            return;
-        }
-
-        var ownersChanged = owners is not null && existing.Metadata.OwnerReferences?.Any(o => o.Kind == "Node" && o.Uid == owners[0].Uid) != true;
-        if (!ownersChanged && unchanged)
-        {
-            return;
-        }
-
-        // The resourceVersion makes a stale write fail with 409; the queue retries with a fresh view.
-        object metadata = ownersChanged
-            ? new { resourceVersion = existing.Metadata.ResourceVersion, ownerReferences = owners }
-            : new { resourceVersion = existing.Metadata.ResourceVersion };
-        var updated = await _nodeImageClient.PatchAsync(null, name, new { metadata, spec = new { images = wanted } }, cancellationToken);
-        _nodeImages.Set(updated);
-    }
-
     private async Task CollectSecretsAsync(ResourceKey? except, CancellationToken cancellationToken)
     {
-        var referenced = _prePulls.Items
-            .Where(p => except is null || ResourceKey.Of(p) != except.Value)
-            .Where(p => !Finalizers.IsDeleting(p))
-            .SelectMany(p => (p.Spec.ImagePullSecrets ?? []).Select(s => $"{p.Metadata.NamespaceProperty}/{s.Name}"))
-            .ToHashSet(StringComparer.Ordinal);
+        var referenced = PullSecretMirror.Referenced(_prePulls.Items, _policies.Items, except is { } key ? (V1Alpha1ImagePrePull.KindName, key) : null);
         await _secrets.CollectAsync(referenced, cancellationToken);
     }
 }

@@ -46,10 +46,13 @@ public sealed class ImageResolver : IDisposable
         return resolved.Image;
     }
 
+    /// <summary>The shared cache, for resolutions that need more than one platform's manifest (ImagePolicy locks).</summary>
+    public ResolutionCache Cache => _cache;
+
     public void Dispose() => _registry.Dispose();
 
     /// <summary>Merges the docker config JSON of every named secret (kubernetes.io/dockerconfigjson or .dockercfg).</summary>
-    private async Task<DockerConfig> CredentialsAsync(string @namespace, IList<V1LocalObjectReference>? secrets, CancellationToken cancellationToken)
+    public async Task<DockerConfig> CredentialsAsync(string @namespace, IList<V1LocalObjectReference>? secrets, CancellationToken cancellationToken)
     {
         var merged = DockerConfig.Empty;
         foreach (var reference in secrets ?? [])

@@ -54,8 +54,15 @@ public static class OperatorHost
             .WithPredicate(ImagePruneReconciler.PruneChanged)
             .Owns<V1Alpha1NodeImage>(ImagePruneReconciler.OwnersOf, ImagePruneReconciler.NodeImageChanged)
             .Watches<V1Node>(ImagePruneReconciler.RunningPrunes, Predicates.NodeChanged);
+        builder.Services.AddSingleton<ImagePolicyMetrics>();
+        builder.Services.AddController<V1Alpha1ImagePolicy, ImagePolicyReconciler>()
+            .WithFinalizer(ImagePolicyReconciler.Finalizer)
+            .WithPredicate(ImagePolicyReconciler.PolicyChanged)
+            .Owns<V1Alpha1NodeImage>(ImagePolicyReconciler.OwnersOf, ImagePrePullReconciler.NodeImageChanged)
+            .Watches<V1Pod>(ImagePolicyReconciler.PoliciesOf, ImagePolicyReconciler.PodChanged)
+            .Watches<V1Node>((_, policies) => policies.Items.Where(p => p.Spec.EnsureOnNodes).Select(p => ResourceKey.Of(p)), Predicates.NodeChanged);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(ControllerMetrics.MeterName, ImagePrePullMetrics.MeterName)
+            .AddMeter(ControllerMetrics.MeterName, ImagePrePullMetrics.MeterName, ImagePolicyMetrics.MeterName)
             .AddPrometheusExporter());
 
         var app = builder.Build();

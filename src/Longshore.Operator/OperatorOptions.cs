@@ -41,6 +41,12 @@ public sealed record OperatorOptions
     /// <summary>How long a resolved digest is trusted before the registry is asked again.</summary>
     public TimeSpan ResolveInterval { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// A registry answer younger than this serves an ImagePolicy refresh that is due: policies refreshed together (the
+    /// same schedule, an operator start) ask the registry once per tag.
+    /// </summary>
+    public TimeSpan PolicyRefreshWindow { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Console log format and level; text unless the command line asks for JSON.</summary>
     public ConsoleLog Log { get; init; } = new();
 }

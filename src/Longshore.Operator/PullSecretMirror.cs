@@ -6,7 +6,7 @@ using k8s.Models;
 namespace Longshore.Operator;
 
 /// <summary>
-/// Copies the pull secrets ImagePrePulls reference into the operator's namespace, where agents may read them
+/// Copies the pull secrets ImagePrePulls (and ImagePolicies with ensureOnNodes) reference into the operator's namespace, where agents may read them
 /// (labelled as copies; removed when no object references them any more). Contents are never logged.
 /// </summary>
 public sealed class PullSecretMirror(IKubernetes client, string operatorNamespace)
@@ -76,6 +76,21 @@ public sealed class PullSecretMirror(IKubernetes client, string operatorNamespac
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// "namespace/name" of every pull secret that a live object needs copied: ImagePrePulls, and ImagePolicies that keep
+    /// their digests on nodes. <paramref name="except"/> (kind, key) is an object being deleted.
+    /// </summary>
+    public static HashSet<string> Referenced(IEnumerable<Api.V1Alpha1ImagePrePull> prePulls, IEnumerable<Api.V1Alpha1ImagePolicy> policies, (string Kind, Kube.ResourceKey Key)? except)
+    {
+        bool Live(string kind, IKubernetesObject<V1ObjectMeta> item) =>
+            !Kube.Finalizers.IsDeleting(item) && (except is null || except.Value.Kind != kind || Kube.ResourceKey.Of(item) != except.Value.Key);
+        return prePulls.Where(p => Live(Api.V1Alpha1ImagePrePull.KindName, p))
+            .SelectMany(p => (p.Spec.ImagePullSecrets ?? []).Select(s => $"{p.Metadata.NamespaceProperty}/{s.Name}"))
+            .Concat(policies.Where(p => p.Spec.EnsureOnNodes && Live(Api.V1Alpha1ImagePolicy.KindName, p))
+                .SelectMany(p => (p.Spec.ImagePullSecrets ?? []).Select(s => $"{p.Metadata.NamespaceProperty}/{s.Name}")))
+            .ToHashSet(StringComparer.Ordinal);
     }
 
     private static bool SameData(IDictionary<string, byte[]>? a, IDictionary<string, byte[]>? b) =>

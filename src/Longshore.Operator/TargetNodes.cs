@@ -5,17 +5,32 @@ using Longshore.Oci;
 
 namespace Longshore.Operator;
 
-/// <summary>Which nodes an ImagePrePull targets: selected by labels or by name, and not repelled by an untolerated taint.</summary>
+/// <summary>
+/// Which nodes an ImagePrePull (or an ImagePolicy with ensureOnNodes) targets: selected by labels or by name, and not
+/// repelled by an untolerated taint.
+/// </summary>
 public static class TargetNodes
 {
     public static IReadOnlyList<V1Node> Select(ImagePrePullSpec spec, IEnumerable<V1Node> nodes)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var names = new HashSet<string>(spec.NodeNames ?? [], StringComparer.Ordinal);
-        var bySelector = spec.NodeSelector is not null || names.Count == 0;
+        return Select(spec.NodeSelector, spec.NodeNames, spec.Tolerations, nodes);
+    }
+
+    /// <summary>The nodes an ImagePolicy keeps its pinned digests on: those its nodeSelector selects (all when unset).</summary>
+    public static IReadOnlyList<V1Node> Select(ImagePolicySpec spec, IEnumerable<V1Node> nodes)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.EnsureOnNodes ? Select(spec.NodeSelector, null, null, nodes) : [];
+    }
+
+    public static IReadOnlyList<V1Node> Select(V1LabelSelector? selector, IList<string>? nodeNames, IList<V1Toleration>? tolerations, IEnumerable<V1Node> nodes)
+    {
+        var names = new HashSet<string>(nodeNames ?? [], StringComparer.Ordinal);
+        var bySelector = selector is not null || names.Count == 0;
         return nodes
-            .Where(n => names.Contains(n.Metadata.Name) || (bySelector && LabelSelectors.Matches(spec.NodeSelector, n.Metadata.Labels)))
-            .Where(n => Tolerated(n, spec.Tolerations))
+            .Where(n => names.Contains(n.Metadata.Name) || (bySelector && LabelSelectors.Matches(selector, n.Metadata.Labels)))
+            .Where(n => Tolerated(n, tolerations))
             .OrderBy(n => n.Metadata.Name, StringComparer.Ordinal)
             .ToList();
     }
