@@ -7,6 +7,7 @@ using Longshore.Bench;
 //   dotnet run -c Release --project bench/Longshore.Bench -- reconcile [--images N]
 //   dotnet run -c Release --project bench/Longshore.Bench -- prune [--images N] [--layers M]
 //   dotnet run -c Release --project bench/Longshore.Bench -- pin [--rate R] [--seconds S]
+//   dotnet run -c Release --project bench/Longshore.Bench -- policy [--policies P] [--images I]
 if (args.Length > 0 && args[0] == "agent")
 {
     await new AgentBenchmark(layers: 8, layerMegabytes: 64, Console.Out).RunAsync(CancellationToken.None);
@@ -32,6 +33,13 @@ if (args.Length > 0 && args[0] == "pin")
     var rate = args.Length > 2 && args[1] == "--rate" ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 500;
     var seconds = args.Length > 4 && args[3] == "--seconds" ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 20;
     await new PinWebhookBenchmark(rate, TimeSpan.FromSeconds(seconds), Console.Out).RunAsync(CancellationToken.None);
+    return 0;
+}
+
+if (args.Length > 0 && args[0] == "policy")
+{
+    int Option(string name, int fallback) => Array.IndexOf(args, name) is var at and >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    await new PolicyRefreshBenchmark(Option("--policies", 10), Option("--images", 50), Console.Out).RunAsync(CancellationToken.None);
     return 0;
 }
 
