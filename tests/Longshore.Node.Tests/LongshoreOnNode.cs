@@ -44,7 +44,7 @@ internal sealed class LongshoreOnNode : IAsyncDisposable
         await OperatorInstall.InstallAsync(node.Api, OperatorInstall.ServiceAccount(OperatorInstall.Namespace, "longshore-operator"), OperatorInstall.ServiceAccount(OperatorInstall.Namespace, "longshore-agent"));
         var operatorClient = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(await node.WriteServiceAccountKubeconfigAsync(OperatorInstall.Namespace, "longshore-operator")));
         var agentClient = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(await node.WriteServiceAccountKubeconfigAsync(OperatorInstall.Namespace, "longshore-agent")));
-        var operatorOptions = new OperatorOptions { Namespace = OperatorInstall.Namespace, ListenAddress = node.Namespace.HostAddress, MetricsPort = FreePort.Next(), WebhookPort = FreePort.Next(), LeaderElection = false, ResolveInterval = TimeSpan.FromSeconds(2), InsecureRegistries = [node.Registry.Host] };
+        var operatorOptions = new OperatorOptions { Namespace = OperatorInstall.Namespace, ListenAddress = node.Namespace.HostAddress, MetricsPort = FreePort.Next(), WebhookPort = FreePort.Next(), LeaderElection = false, ResolveInterval = TimeSpan.FromSeconds(2), PolicyRefreshWindow = TimeSpan.Zero, InsecureRegistries = [node.Registry.Host] };
         var operatorApp = OperatorHost.Build(operatorOptions, operatorClient);
         await operatorApp.StartAsync();
         var runtime = new CriImageRuntime(node.ContainerdSocket);

@@ -56,6 +56,36 @@ public sealed class NodeWorkloadTests(KubeNodeFixture cluster, ITestOutputHelper
     }
 
     [Fact]
+    public async Task ImagePolicy_reads_the_digest_kubelet_runs_and_reports_the_Pod_off_digest_once_the_tag_moves()
+    {
+        var node = cluster.Node;
+        await using var longshore = await LongshoreOnNode.StartAsync(node);
+        var (v1, reference) = await Workloads.PublishAppAsync(node, "policy/app:stable", "v1");
+        await Workloads.CreateNamespaceAsync(node, "pinned");
+        await Workloads.ApplyAsync(node, Workloads.Deployment("web", "pinned", reference, replicas: 1));
+        var pod = (await Workloads.WaitRunningAsync(node, "pinned", "app=web", 1)).Single();
+
+        var repository = $"{node.Registry.Host}/policy/app";
+        await Workloads.ApplyAsync(node, $"apiVersion: longshore.io/v1alpha1\nkind: ImagePolicy\nmetadata: {{name: pins, namespace: pinned}}\nspec:\n  images: [{{repository: \"{repository}\", tag: stable}}]\n  ensureOnNodes: true\n");
+        using var admin = cluster.Api.CreateClient();
+        var policies = new Longshore.Kube.CustomResourceClient<Longshore.Api.V1Alpha1ImagePolicy>(admin);
+        async Task<Longshore.Api.V1Alpha1ImagePolicy?> When(Func<Longshore.Api.V1Alpha1ImagePolicy, bool> condition) =>
+            await policies.GetAsync("pinned", "pins") is { } p && condition(p) ? p : null;
+        await Poll.UntilAsync(() => When(p => p.Status?.Locks?[0].Digest == v1.ManifestDigest.ToString() && p.Status.Drift is { PodsOffDigest: 0, NodesMissing: 0 }), "the policy locks the digest the Pod runs, and the agent has it pinned", 60, 200);
+        (await longshore.Runtime.ImageStatusAsync($"{repository}@{v1.ManifestDigest}"))!.Pinned.Should().BeTrue();
+
+        // The tag moves; the running Pod still runs v1, as kubelet's imageID says.
+        var (v2, _) = await Workloads.PublishAppAsync(node, "policy/app:stable", "v2");
+        await policies.PatchAsync("pinned", "pins", new { metadata = new { annotations = new Dictionary<string, string> { [Longshore.Operator.PolicyRefresh.Annotation] = "moved" } } });
+        var drifted = await Poll.UntilAsync(() => When(p => p.Status?.Locks?[0].Digest == v2.ManifestDigest.ToString() && p.Status.Drift?.PodsOffDigest == 1), "the Pod on the old digest is drift", 60, 200);
+        drifted.Status!.Pods!.Single().Should().BeEquivalentTo(new Longshore.Api.PodDrift { Pod = pod.Metadata.Name, Container = "main", Image = repository, Digest = v1.ManifestDigest.ToString() });
+        await Poll.UntilAsync(() => When(p => p.Status?.Drift?.NodesMissing == 0 && p.Status.Locks?[0].Digest == v2.ManifestDigest.ToString()), "the agent pulls the new pinned digest", 60, 200);
+        (await longshore.Runtime.ImageStatusAsync($"{repository}@{v2.ManifestDigest}"))!.Pinned.Should().BeTrue();
+
+        (await cluster.Api.KubectlAsync(["delete", "namespace", "pinned", "--wait=false"])).EnsureSuccess();
+    }
+
+    [Fact]
     public async Task A_service_account_kubeconfig_acts_as_that_service_account()
     {
         var path = await cluster.ServiceAccountKubeconfigAsync("default", "reader");
