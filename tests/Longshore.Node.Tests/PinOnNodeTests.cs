@@ -10,7 +10,7 @@ namespace Longshore.Node.Tests;
 
 /// <summary>
 /// ImagePolicy Pin on a real node: the API server calls the operator's webhook for the Pods a Deployment's ReplicaSet
-/// creates, and kubelet runs them from the locked digest even after the tag moved in the registry.
+/// creates, and kubelet runs them from the held digest even after the tag moved in the registry.
 /// </summary>
 public sealed class PinOnNodeTests(KubeNodeFixture cluster) : IClassFixture<KubeNodeFixture>
 {
@@ -25,15 +25,18 @@ public sealed class PinOnNodeTests(KubeNodeFixture cluster) : IClassFixture<Kube
         var repository = node.Registry.Reference("pin/app");
 
         await Workloads.CreateNamespaceAsync(node, "pinned");
-        // The lock is written into status by the test, as the ImagePolicy controller writes it after resolving
-        // pin/app:1: the webhook reads status.locks only, and this keeps the test about admission and kubelet.
+        // The ImagePolicy controller resolves pin/app:1 and holds it (Hold: a later move of the tag waits for approval).
         var policies = new CustomResourceClient<V1Alpha1ImagePolicy>(admin);
         await policies.CreateAsync(new V1Alpha1ImagePolicy
         {
             Metadata = new V1ObjectMeta { Name = "app", NamespaceProperty = "pinned" },
-            Spec = new ImagePolicySpec { Mode = "Pin", Images = [new PolicyImage { Repository = repository, Tag = "1" }] },
+            Spec = new ImagePolicySpec { Mode = "Pin", Images = [new PolicyImage { Repository = repository, Tag = "1", UpdatePolicy = "Hold" }] },
         });
-        await policies.PatchStatusAsync("pinned", "app", new { status = new { locks = new[] { new { image = repository, tag = "1", digest = locked.ManifestDigest.ToString(), resolvedAt = DateTime.UtcNow } } } });
+        await Poll.UntilAsync(
+            async () => (await policies.GetAsync("pinned", "app"))?.Status?.Locks?.SingleOrDefault()?.Digest == locked.ManifestDigest.ToString() ? "locked" : null,
+            "the controller locks pin/app:1",
+            seconds: 60,
+            intervalMilliseconds: 200);
         var pinned = $"{repository}:1@{locked.ManifestDigest}";
         await Poll.UntilAsync(
             async () => (await admin.CoreV1.CreateNamespacedPodAsync(new V1Pod { Metadata = new V1ObjectMeta { Name = "probe" }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = reference }] } }, "pinned", dryRun: "All")).Spec.Containers[0].Image == pinned ? "pinned" : null,

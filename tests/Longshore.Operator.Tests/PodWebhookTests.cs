@@ -55,11 +55,15 @@ public sealed class PodWebhookTests(OperatorEnvironment environment) : IClassFix
             await admin.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "default" } }, ns);
         }
 
-        // The locks are written into status by the test, as the ImagePolicy controller would write them after
-        // resolving shop/web:1 at the registry: the webhooks read status.locks and nothing else.
+        // The ImagePolicy controller resolves shop/web:1 at the registry and writes the locks the webhooks read.
         var policies = new CustomResourceClient<V1Alpha1ImagePolicy>(admin);
-        await CreateLockedPolicyAsync(policies, "pinned", "Pin", repository, digest);
-        await CreateLockedPolicyAsync(policies, "enforced", "Enforce", repository, digest);
+        await CreatePolicyAsync(policies, "pinned", "Pin", repository);
+        await CreatePolicyAsync(policies, "enforced", "Enforce", repository);
+        foreach (var ns in new[] { "pinned", "enforced" })
+        {
+            await Eventually(async () => (await policies.GetAsync(ns, "web"))?.Status?.Locks?.SingleOrDefault()?.Digest == digest ? "locked" : null, $"the controller locks shop/web:1 in {ns}");
+        }
+
         await Eventually(async () => Label(await admin.CoreV1.ReadNamespaceAsync("pinned"), NamespacePolicyLabels.Pin) == "true" ? "labelled" : null, "the operator labels the Pin namespace");
         await Eventually(async () => Label(await admin.CoreV1.ReadNamespaceAsync("enforced"), NamespacePolicyLabels.Enforce) == "true" ? "labelled" : null, "the operator labels the Enforce namespace");
         Label(await admin.CoreV1.ReadNamespaceAsync("plain"), NamespacePolicyLabels.Pin).Should().BeNull();
@@ -128,15 +132,12 @@ public sealed class PodWebhookTests(OperatorEnvironment environment) : IClassFix
             OperatorInstall.Namespace);
     }
 
-    private static async Task CreateLockedPolicyAsync(CustomResourceClient<V1Alpha1ImagePolicy> policies, string ns, string mode, string repository, string digest)
-    {
-        await policies.CreateAsync(new V1Alpha1ImagePolicy
+    private static Task CreatePolicyAsync(CustomResourceClient<V1Alpha1ImagePolicy> policies, string ns, string mode, string repository) =>
+        policies.CreateAsync(new V1Alpha1ImagePolicy
         {
             Metadata = new V1ObjectMeta { Name = "web", NamespaceProperty = ns },
             Spec = new ImagePolicySpec { Mode = mode, Images = [new PolicyImage { Repository = repository, Tag = "1" }] },
         });
-        await policies.PatchStatusAsync(ns, "web", new { status = new { locks = new[] { new { image = repository, tag = "1", digest, resolvedAt = DateTime.UtcNow } } } });
-    }
 
     private static string? Label(V1Namespace ns, string key) => ns.Metadata.Labels is { } labels && labels.TryGetValue(key, out var value) ? value : null;
 
