@@ -1,0 +1,137 @@
+using k8s;
+using Longshore.Api;
+using Longshore.Kube;
+using Longshore.Operator;
+using Longshore.TestBed;
+using Longshore.Testing;
+
+namespace Longshore.Node.Tests;
+
+/// <summary>
+/// ImagePrune end to end on a real node: the operator asks the agent, which plans over containerd's real content and
+/// removes through CRI, while kubelet runs and keeps the containers whose images must stay.
+/// </summary>
+public sealed class PruneOnNodeTests(KubeNodeFixture cluster) : IClassFixture<KubeNodeFixture>
+{
+    [Fact]
+    public async Task An_unused_prune_dry_runs_then_removes_exactly_the_unprotected_images_and_frees_what_it_planned()
+    {
+        var node = cluster.Node;
+        await using var longshore = await LongshoreOnNode.StartAsync(node);
+        var runtime = longshore.Runtime;
+        var shared = new TestImageBuilder().WithRandomLayer(400_000, 7).Build().Layers[0];
+
+        // A tag that moves: the image it named first becomes dangling (<none>), the new one is tagged but unused.
+        var first = await PublishAsync(node, "prune/moved:v1", new TestImageBuilder().WithRandomLayer(300_000, 1));
+        await runtime.PullAsync(first.Reference, null);
+        var moved = await PublishAsync(node, "prune/moved:v1", new TestImageBuilder().WithRandomLayer(300_000, 2));
+        await runtime.PullAsync(moved.Reference, null);
+        var unused = await PublishAsync(node, "prune/unused:1", new TestImageBuilder().WithRandomLayer(300_000, 3));
+        await runtime.PullAsync(unused.Reference, null);
+        var sharing = await PublishAsync(node, "prune/sharing:1", new TestImageBuilder().WithSharedLayer(shared).WithFile("srv/own", "mine"));
+        await runtime.PullAsync(sharing.Reference, null);
+        var kept = await PublishAsync(node, "prune/base:stable", new TestImageBuilder().WithSharedLayer(shared).WithFile("srv/base", "kept"));
+        await runtime.PullAsync(kept.Reference, null);
+        var wanted = await PublishAsync(node, "prune/wanted:1", new TestImageBuilder().WithRandomLayer(300_000, 4));
+        await LongshoreOnNode.PrePullAsync(node, "warm", wanted.Reference);
+
+        // kubelet runs one image and keeps the exited container of another.
+        var (runningImage, running) = await Workloads.PublishAppAsync(node, "prune/running:1", "runs");
+        var (exitedImage, exited) = await Workloads.PublishAppAsync(node, "prune/exited:1", "exits");
+        await Workloads.CreateNamespaceAsync(node, "jobs");
+        await Workloads.ApplyAsync(node, Workloads.Deployment("web", "jobs", running, replicas: 1));
+        await Workloads.ApplyAsync(node, $$"""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: once, namespace: jobs}
+            spec:
+              restartPolicy: Never
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: main
+                image: {{exited}}
+                command: ["/bin/busybox", "true"]
+            """);
+        await Workloads.WaitRunningAsync(node, "jobs", "app=web", 1);
+        using var admin = node.Api.CreateClient();
+        await Poll.UntilAsync(async () => (await admin.CoreV1.ReadNamespacedPodAsync("once", "jobs")).Status?.Phase == "Succeeded" ? "exited" : null, "the run-once Pod exits", seconds: 60, intervalMilliseconds: 250);
+
+        var dangling = (await runtime.ImageStatusAsync(first.Image.ConfigDigest.ToString()))!;
+        dangling.RepoTags.Should().BeEmpty("its tag moved to another image");
+        var before = await ImageIdsAsync(runtime);
+        var pause = (await runtime.ImageStatusAsync(node.PauseImage))!.Id;
+        var removable = new[] { first, moved, unused, sharing }.Select(i => i.Image.ConfigDigest.ToString()).ToHashSet();
+        var protectedIds = new[] { kept.Image.ConfigDigest.ToString(), wanted.Image.ConfigDigest.ToString(), runningImage.ConfigDigest.ToString(), exitedImage.ConfigDigest.ToString(), pause };
+        before.Should().Contain(removable).And.Contain(protectedIds);
+
+        // The agent must have seen every image before olderThan can count from that moment.
+        var nodeImages = new CustomResourceClient<V1Alpha1NodeImage>(admin);
+        await Poll.UntilAsync(async () => (await nodeImages.GetAsync(null, node.Name))?.Status?.Inventory?.ImageCount == before.Count ? "seen" : null, "the agent reports every image", seconds: 60, intervalMilliseconds: 250);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        await Workloads.ApplyAsync(node, """
+            apiVersion: longshore.io/v1alpha1
+            kind: ImagePrune
+            metadata: {name: tidy}
+            spec:
+              schedule: "0 0 1 1 *"
+              mode: Unused
+              olderThan: 2s
+              keep: ["*:stable"]
+              dryRun: true
+            """);
+        var prunes = new CustomResourceClient<V1Alpha1ImagePrune>(admin);
+        var dry = await RunNowAsync(node, prunes, "dry");
+        (dry.DryRun, dry.Nodes, dry.FailedNodes, dry.BytesReclaimed).Should().Be((true, 1, 0, 0L));
+        dry.ImagesRemoved.Should().Be(removable.Count, "the dry run plans the dangling, unused and layer-sharing images");
+        dry.BytesPlanned.Should().BeGreaterThan(0);
+        (await ImageIdsAsync(runtime)).Should().BeEquivalentTo(before, "a dry run removes nothing");
+
+        await prunes.PatchAsync(null, "tidy", new { spec = new { dryRun = false } });
+        var real = await RunNowAsync(node, prunes, "real");
+        (real.DryRun, real.Nodes, real.FailedNodes, real.ImagesRemoved).Should().Be((false, 1, 0, removable.Count));
+        var after = await ImageIdsAsync(runtime);
+        after.Should().BeEquivalentTo(before.Except(removable), "exactly the unprotected images go");
+        after.Should().Contain(protectedIds);
+        real.BytesPlanned.Should().Be(dry.BytesPlanned, "nothing changed between the runs");
+        real.BytesReclaimed.Should().BeCloseTo(real.BytesPlanned, (ulong)(real.BytesPlanned / 100), "planned bytes are what removal frees");
+        Console.WriteLine($"prune on node: planned {real.BytesPlanned} bytes, freed {real.BytesReclaimed} bytes, {real.ImagesRemoved} images");
+
+        // The layer the removed image shared with the kept one stays in containerd's content store.
+        (await node.CtrAsync(["content", "ls"])).EnsureSuccess().StandardOutput.Should().Contain(shared.Digest.ToString());
+        var status = (await prunes.GetAsync(null, "tidy"))!.Status!;
+        Conditions.IsTrue(status.Conditions, PruneConditions.Degraded).Should().BeFalse();
+        var events = (await admin.CoreV1.ListEventForAllNamespacesAsync()).Items.Where(e => e.InvolvedObject.Kind == "ImagePrune" && e.InvolvedObject.Name == "tidy").ToList();
+        events.Should().Contain(e => e.Reason == "RunStarted" && e.Message.Contains(real.RunId!)).And.Contain(e => e.Reason == "RunFinished" && e.Message.Contains(real.RunId!));
+        (await node.Api.KubectlAsync(["delete", "namespace", "jobs", "--wait=false"])).EnsureSuccess();
+    }
+
+    private static async Task<(BuiltImage Image, string Reference)> PublishAsync(KubeNode node, string repositoryAndTag, TestImageBuilder builder)
+    {
+        var image = builder.Build();
+        await Skopeo.PublishAsync(image, node.Registry, repositoryAndTag);
+        return (image, node.Registry.Reference(repositoryAndTag));
+    }
+
+    private static async Task<HashSet<string>> ImageIdsAsync(Runtime.CriImageRuntime runtime) => (await runtime.ListImagesAsync()).Select(i => i.Id).ToHashSet();
+
+    /// <summary>Starts a run with the run-now annotation and waits until it is the last, finished run.</summary>
+    private static async Task<PruneRun> RunNowAsync(KubeNode node, CustomResourceClient<V1Alpha1ImagePrune> prunes, string value)
+    {
+        var previous = (await prunes.GetAsync(null, "tidy"))?.Status?.LastRun?.RunId;
+        await prunes.PatchAsync(null, "tidy", new { metadata = new { annotations = new Dictionary<string, string> { [PruneRunPlanner.RunNowAnnotation] = value } } });
+        try
+        {
+            return await Poll.UntilAsync(
+                async () => (await prunes.GetAsync(null, "tidy"))?.Status?.LastRun is { CompletionTime: not null } run && run.RunId != previous && run.RunId?.StartsWith("manual-", StringComparison.Ordinal) == true ? run : null,
+                $"run-now '{value}' finishes",
+                seconds: 60,
+                intervalMilliseconds: 200);
+        }
+        catch (TimeoutException e)
+        {
+            var objects = await node.Api.KubectlAsync(["get", "imageprunes,nodeimages", "-o", "yaml"]);
+            throw new TimeoutException($"{e.Message}\n{objects.StandardOutput}", e);
+        }
+    }
+}
