@@ -87,6 +87,7 @@ public sealed class PruneOnNodeTests(KubeNodeFixture cluster) : IClassFixture<Ku
         dry.BytesPlanned.Should().BeGreaterThan(0);
         (await ImageIdsAsync(runtime)).Should().BeEquivalentTo(before, "a dry run removes nothing");
 
+        var blobsBefore = BlobBytes(node);
         await prunes.PatchAsync(null, "tidy", new { spec = new { dryRun = false } });
         var real = await RunNowAsync(node, prunes, "real");
         (real.DryRun, real.Nodes, real.FailedNodes, real.ImagesRemoved).Should().Be((false, 1, 0, removable.Count));
@@ -95,7 +96,23 @@ public sealed class PruneOnNodeTests(KubeNodeFixture cluster) : IClassFixture<Ku
         after.Should().Contain(protectedIds);
         real.BytesPlanned.Should().Be(dry.BytesPlanned, "nothing changed between the runs");
         real.BytesReclaimed.Should().BeCloseTo(real.BytesPlanned, (ulong)(real.BytesPlanned / 100), "planned bytes are what removal frees");
-        Console.WriteLine($"prune on node: planned {real.BytesPlanned} bytes, freed {real.BytesReclaimed} bytes, {real.ImagesRemoved} images");
+
+        // Measured apart from the agent, on containerd's disk: the removed images' manifests, configs and layers went,
+        // all but the layer the kept image shares.
+        var ownBlobs = new[] { first, moved, unused, sharing }.Sum(i => i.Image.ManifestBytes.LongLength + i.Image.TotalSize) - shared.Size;
+        try
+        {
+            await Poll.UntilAsync(() => blobsBefore - BlobBytes(node) == ownBlobs, "containerd deletes the removed images' blobs", seconds: 10, intervalMilliseconds: 200);
+        }
+        catch (TimeoutException)
+        {
+            // The assertion below says by how much.
+        }
+
+        var blobsFreed = blobsBefore - BlobBytes(node);
+        blobsFreed.Should().Be(ownBlobs);
+        real.BytesReclaimed.Should().BeGreaterThanOrEqualTo(blobsFreed, "freed bytes count the blobs and the unpacked snapshots");
+        Console.WriteLine($"prune on node: planned {real.BytesPlanned} bytes, freed {real.BytesReclaimed} bytes ({blobsFreed} of them blobs on disk), {real.ImagesRemoved} images");
 
         // The layer the removed image shared with the kept one stays in containerd's content store.
         (await node.CtrAsync(["content", "ls"])).EnsureSuccess().StandardOutput.Should().Contain(shared.Digest.ToString());
@@ -112,6 +129,10 @@ public sealed class PruneOnNodeTests(KubeNodeFixture cluster) : IClassFixture<Ku
         await Skopeo.PublishAsync(image, node.Registry, repositoryAndTag);
         return (image, node.Registry.Reference(repositoryAndTag));
     }
+
+    /// <summary>The bytes of every blob in containerd's content store, read from its folder.</summary>
+    private static long BlobBytes(KubeNode node) =>
+        new DirectoryInfo(Path.Combine(Path.GetDirectoryName(node.ContainerdSocket)!, "root", "io.containerd.content.v1.content", "blobs", "sha256")).EnumerateFiles().Sum(f => f.Length);
 
     private static async Task<HashSet<string>> ImageIdsAsync(Runtime.CriImageRuntime runtime) => (await runtime.ListImagesAsync()).Select(i => i.Id).ToHashSet();
 
