@@ -55,6 +55,7 @@ public sealed class ImagePruneEndToEndTests(PruneEnvironment environment) : ICla
         await NodeImages.CreateAsync(new V1Alpha1NodeImage { Metadata = new V1ObjectMeta { Name = "w2" }, Spec = new NodeImageSpec { PruneRequests = [new PruneRequest { Name = "weekly", RunId = "w-1" }] } });
 
         var (app, metricsPort) = await StartOperatorAsync("prune-a");
+        await using var operatorHost = app;
         await using var stop = app;
         using var http = new HttpClient();
         _clock.MinuteBoundaryIn(TimeSpan.FromSeconds(8));
