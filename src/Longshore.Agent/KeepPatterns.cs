@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using System.IO.Enumeration;
 using Longshore.Oci;
 using Longshore.Runtime;
 
@@ -9,13 +9,15 @@ namespace Longshore.Agent;
 /// pattern keeps rather than misses), <c>?</c> one character. A pattern with a tag or digest (<c>*:stable</c>,
 /// <c>app@sha256:*</c>) is matched against whole references, one without against repositories; each reference is tried
 /// in full (<c>docker.io/library/app:1</c>) and familiar (<c>app:1</c>) form.
+/// Matching is the runtime's own simple-expression matcher (<see cref="FileSystemName.MatchesSimpleExpression"/>),
+/// case-sensitive; it allocates nothing, which matters when a plan tries every pattern on every name of thousands of images.
 /// </summary>
 public sealed class KeepPatterns
 {
-    private readonly List<(Regex Regex, bool WholeReference)> _patterns;
+    private readonly List<(string Pattern, bool WholeReference)> _patterns;
 
     public KeepPatterns(IEnumerable<string>? patterns) =>
-        _patterns = (patterns ?? []).Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => (Compile(p.Trim()), HasTagOrDigest(p.Trim()))).ToList();
+        _patterns = (patterns ?? []).Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => (p.Trim(), HasTagOrDigest(p.Trim()))).ToList();
 
     public bool IsEmpty => _patterns.Count == 0;
 
@@ -31,7 +33,7 @@ public sealed class KeepPatterns
         {
             foreach (var (reference, repository) in Forms(name))
             {
-                if (_patterns.Any(p => p.Regex.IsMatch(p.WholeReference ? reference : repository)))
+                if (_patterns.Any(p => FileSystemName.MatchesSimpleExpression(p.Pattern, p.WholeReference ? reference : repository, ignoreCase: false)))
                 {
                     return true;
                 }
@@ -64,8 +66,4 @@ public sealed class KeepPatterns
         var last = pattern[(pattern.LastIndexOf('/') + 1)..];
         return last.Contains(':', StringComparison.Ordinal) || pattern.Contains('@', StringComparison.Ordinal);
     }
-
-    /// <summary>Compiled: a plan matches every pattern against every name of thousands of images.</summary>
-    private static Regex Compile(string pattern) =>
-        new("^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
 }
