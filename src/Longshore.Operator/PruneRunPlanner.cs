@@ -64,7 +64,7 @@ public static class PruneRunPlanner
         {
             if (runNow is not null && runNow != status.LastRunNow)
             {
-                status.ActiveRun = NewRun($"manual-{Stamp(now)}", RunNowTrigger, null, spec, now);
+                status.ActiveRun = NewRun(ManualRunId(now, status.LastRun?.RunId), RunNowTrigger, null, spec, now);
                 status.LastRunNow = runNow;
                 events.Add(PruneEvent.Normal("RunStarted", $"run {status.ActiveRun.RunId} started by the {RunNowAnnotation} annotation ({Describe(spec)})"));
             }
@@ -222,6 +222,23 @@ public static class PruneRunPlanner
 
     /// <summary>Run identities from times: sortable, unique per scheduled time, valid in any label or name.</summary>
     public static string Stamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A manual run's identity: <c>manual-</c> and the time, with a counter when the last run started in the same second.
+    /// Agents run each identity once, so a second run-now within a second must not reuse the first one's.
+    /// </summary>
+    public static string ManualRunId(DateTimeOffset now, string? lastRunId)
+    {
+        var id = $"manual-{Stamp(now)}";
+        if (lastRunId is null || !lastRunId.StartsWith(id, StringComparison.Ordinal))
+        {
+            return id;
+        }
+
+        var rest = lastRunId.AsSpan(id.Length);
+        var count = rest.IsEmpty ? 0 : rest[0] == '-' && int.TryParse(rest[1..], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        return $"{id}-{count + 1}";
+    }
 
     private static PruneRun NewRun(string runId, string trigger, DateTimeOffset? scheduled, ImagePruneSpec spec, DateTimeOffset now) => new()
     {

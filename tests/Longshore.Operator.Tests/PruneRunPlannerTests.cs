@@ -200,6 +200,24 @@ public sealed class PruneRunPlannerTests
     }
 
     [Fact]
+    public void Run_now_twice_within_one_second_gives_two_distinct_runs()
+    {
+        var cluster = new Cluster(parallelism: 5, nodes: ["n1"]);
+        var ids = new List<string>();
+        foreach (var value in new[] { "a", "b", "c" })
+        {
+            cluster.Prune.Metadata.Annotations = new Dictionary<string, string> { [PruneRunPlanner.RunNowAnnotation] = value };
+            ids.Add(cluster.Reconcile().Status.ActiveRun!.RunId!);
+            cluster.Report("n1", "Succeeded");
+            cluster.Reconcile().Status.LastRun!.RunId.Should().Be(ids[^1]);
+            cluster.ForgetReports();
+        }
+
+        ids.Should().OnlyHaveUniqueItems("agents run each identity once").And.AllSatisfy(id => id.Should().StartWith("manual-"));
+        cluster.Finished.Should().HaveCount(3);
+    }
+
+    [Fact]
     public void A_dry_run_reports_planned_bytes_and_the_requests_say_dry_run()
     {
         var cluster = new Cluster(parallelism: 5, nodes: ["n1"]);
