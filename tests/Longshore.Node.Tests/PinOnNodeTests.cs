@@ -9,8 +9,9 @@ using Longshore.Testing;
 namespace Longshore.Node.Tests;
 
 /// <summary>
-/// ImagePolicy Pin on a real node: the API server calls the operator's webhook for the Pods a Deployment's ReplicaSet
-/// creates, and kubelet runs them from the held digest even after the tag moved in the registry.
+/// ImagePolicy Pin and Enforce on a real node: the API server calls the operator's webhooks for the Pods a
+/// Deployment's ReplicaSet creates; Pin rewrites them to the held digest, which kubelet runs even after the tag moved
+/// in the registry; Enforce admits Pods that name the locked digest and refuses the others.
 /// </summary>
 public sealed class PinOnNodeTests(KubeNodeFixture cluster) : IClassFixture<KubeNodeFixture>
 {
@@ -55,5 +56,66 @@ public sealed class PinOnNodeTests(KubeNodeFixture cluster) : IClassFixture<Kube
         var deployment = await admin.AppsV1.ReadNamespacedDeploymentAsync("app", "pinned");
         deployment.Spec.Template.Spec.Containers.Single().Image.Should().Be(reference, "templates are never changed");
         (await cluster.Api.KubectlAsync(["delete", "namespace", "pinned", "--wait=false"])).EnsureSuccess();
+    }
+
+    [Fact]
+    public async Task Enforce_admits_the_Deployment_on_the_locked_digest_and_refuses_the_ones_off_it()
+    {
+        var node = cluster.Node;
+        await using var longshore = await LongshoreOnNode.StartAsync(node);
+        using var admin = cluster.Api.CreateClient();
+        await longshore.RegisterWebhooksAsync(admin);
+        var (locked, reference) = await Workloads.PublishAppAsync(node, "enforce/app:1", "the approved build");
+        var (other, _) = await Workloads.PublishAppAsync(node, "enforce/app:2", "a build nobody approved");
+        var repository = node.Registry.Reference("enforce/app");
+
+        await Workloads.CreateNamespaceAsync(node, "enforced");
+        var policies = new CustomResourceClient<V1Alpha1ImagePolicy>(admin);
+        await policies.CreateAsync(new V1Alpha1ImagePolicy
+        {
+            Metadata = new V1ObjectMeta { Name = "app", NamespaceProperty = "enforced" },
+            Spec = new ImagePolicySpec { Mode = "Enforce", Images = [new PolicyImage { Repository = repository, Tag = "1", UpdatePolicy = "Hold" }] },
+        });
+        var onDigest = $"{repository}:1@{locked.ManifestDigest}";
+        var offDigest = $"{repository}@{other.ManifestDigest}";
+        await Poll.UntilAsync(
+            async () =>
+            {
+                try
+                {
+                    await admin.CoreV1.CreateNamespacedPodAsync(new V1Pod { Metadata = new V1ObjectMeta { Name = "probe" }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = offDigest }] } }, "enforced", dryRun: "All");
+                    return null;
+                }
+                catch (k8s.Autorest.HttpOperationException e) when (e.Response.Content.Contains(locked.ManifestDigest.ToString(), StringComparison.Ordinal))
+                {
+                    return "refused";
+                }
+            },
+            "the namespace is labelled and the lock reached the webhook",
+            seconds: 60,
+            intervalMilliseconds: 200);
+
+        // Pods on the locked digest are admitted untouched (Enforce never rewrites) and kubelet runs that digest.
+        await Workloads.ApplyAsync(node, Workloads.Deployment("good", "enforced", onDigest, replicas: 1));
+        var pods = await Workloads.WaitRunningAsync(node, "enforced", "app=good", 1);
+        pods.Single().Spec.Containers.Single().Image.Should().Be(onDigest);
+        pods.Single().Status.ContainerStatuses.Single().ImageID.Should().Be($"{repository}@{locked.ManifestDigest}");
+
+        // A tag alone, and another digest, are refused: the ReplicaSets record why and no Pod is created.
+        await Workloads.ApplyAsync(node, Workloads.Deployment("by-tag", "enforced", reference, replicas: 1));
+        await Workloads.ApplyAsync(node, Workloads.Deployment("other", "enforced", offDigest, replicas: 1));
+        foreach (var (app, image) in new[] { ("by-tag", reference), ("other", offDigest) })
+        {
+            var refusal = await Poll.UntilAsync(
+                async () => (await admin.CoreV1.ListNamespacedEventAsync("enforced")).Items
+                    .FirstOrDefault(e => e.Reason == "FailedCreate" && e.InvolvedObject.Kind == "ReplicaSet" && e.InvolvedObject.Name.StartsWith(app + "-", StringComparison.Ordinal))?.Message,
+                $"the ReplicaSet of {app} is refused",
+                seconds: 60,
+                intervalMilliseconds: 250);
+            refusal.Should().Contain("denied the request").And.Contain("container \"main\"").And.Contain(image).And.Contain($"expected {locked.ManifestDigest}");
+            (await admin.CoreV1.ListNamespacedPodAsync("enforced", labelSelector: $"app={app}")).Items.Should().BeEmpty();
+        }
+
+        (await cluster.Api.KubectlAsync(["delete", "namespace", "enforced", "--wait=false"])).EnsureSuccess();
     }
 }

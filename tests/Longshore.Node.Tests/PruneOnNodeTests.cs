@@ -8,13 +8,13 @@ using Longshore.Testing;
 namespace Longshore.Node.Tests;
 
 /// <summary>
-/// ImagePrune end to end on a real node: the operator asks the agent, which plans over containerd's real content and
+/// ImagePrune end to end on a real node, a run on demand (dry) and a scheduled one (real): the operator asks the agent, which plans over containerd's real content and
 /// removes through CRI, while kubelet runs and keeps the containers whose images must stay.
 /// </summary>
 public sealed class PruneOnNodeTests(KubeNodeFixture cluster) : IClassFixture<KubeNodeFixture>
 {
     [Fact]
-    public async Task An_unused_prune_dry_runs_then_removes_exactly_the_unprotected_images_and_frees_what_it_planned()
+    public async Task An_unused_prune_dry_runs_on_demand_then_removes_on_schedule_exactly_the_unprotected_images_and_frees_what_it_planned()
     {
         var node = cluster.Node;
         await using var longshore = await LongshoreOnNode.StartAsync(node);
@@ -88,8 +88,17 @@ public sealed class PruneOnNodeTests(KubeNodeFixture cluster) : IClassFixture<Ku
         (await ImageIdsAsync(runtime)).Should().BeEquivalentTo(before, "a dry run removes nothing");
 
         var blobsBefore = BlobBytes(node);
-        await prunes.PatchAsync(null, "tidy", new { spec = new { dryRun = false } });
-        var real = await RunNowAsync(node, prunes, "real");
+        // The real run is a scheduled one: the next whole minute at least 5 s away, in UTC.
+        var now = DateTimeOffset.UtcNow;
+        var due = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(now.Second >= 55 ? 2 : 1);
+        var real = await WaitForRunAsync(
+            node,
+            prunes,
+            () => prunes.PatchAsync(null, "tidy", new { spec = new { dryRun = false, schedule = $"{due.Minute} {due.Hour} {due.Day} {due.Month} *" } }),
+            $"the run scheduled for {due:u}",
+            PruneRunPlanner.Stamp(due),
+            seconds: 120);
+        (real.Trigger, real.ScheduleTime).Should().Be((PruneRunPlanner.ScheduleTrigger, due.UtcDateTime));
         (real.DryRun, real.Nodes, real.FailedNodes, real.ImagesRemoved).Should().Be((false, 1, 0, removable.Count));
         var after = await ImageIdsAsync(runtime);
         after.Should().BeEquivalentTo(before.Except(removable), "exactly the unprotected images go");
@@ -120,7 +129,22 @@ public sealed class PruneOnNodeTests(KubeNodeFixture cluster) : IClassFixture<Ku
         Conditions.IsTrue(status.Conditions, PruneConditions.Degraded).Should().BeFalse();
         var events = (await admin.CoreV1.ListEventForAllNamespacesAsync()).Items.Where(e => e.InvolvedObject.Kind == "ImagePrune" && e.InvolvedObject.Name == "tidy").ToList();
         events.Should().Contain(e => e.Reason == "RunStarted" && e.Message.Contains(real.RunId!)).And.Contain(e => e.Reason == "RunFinished" && e.Message.Contains(real.RunId!));
+
+        // The operator's metrics show both runs and what the real one removed and freed.
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri($"http://{longshore.Options.ListenAddress}:{longshore.Options.MetricsPort}/metrics"));
+        Sample(metrics, "longshore_imageprune_images_removed_total", "name=\"tidy\"").Should().Be(removable.Count);
+        Sample(metrics, "longshore_imageprune_bytes_reclaimed_total", "name=\"tidy\"").Should().Be(real.BytesReclaimed);
+        Sample(metrics, "longshore_imageprune_runs_total", "result=\"dry_run\"").Should().Be(1);
+        Sample(metrics, "longshore_imageprune_runs_total", "result=\"succeeded\"").Should().Be(1);
         (await node.Api.KubectlAsync(["delete", "namespace", "jobs", "--wait=false"])).EnsureSuccess();
+    }
+
+    /// <summary>The value of the one sample of <paramref name="metric"/> whose labels include <paramref name="label"/>.</summary>
+    private static long Sample(string exposition, string metric, string label)
+    {
+        var line = exposition.Split('\n').Single(l => l.StartsWith(metric + "{", StringComparison.Ordinal) && l.Contains(label, StringComparison.Ordinal));
+        return (long)double.Parse(line[(line.IndexOf('}', StringComparison.Ordinal) + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task<(BuiltImage Image, string Reference)> PublishAsync(KubeNode node, string repositoryAndTag, TestImageBuilder builder)
@@ -137,16 +161,26 @@ public sealed class PruneOnNodeTests(KubeNodeFixture cluster) : IClassFixture<Ku
     private static async Task<HashSet<string>> ImageIdsAsync(Runtime.CriImageRuntime runtime) => (await runtime.ListImagesAsync()).Select(i => i.Id).ToHashSet();
 
     /// <summary>Starts a run with the run-now annotation and waits until it is the last, finished run.</summary>
-    private static async Task<PruneRun> RunNowAsync(KubeNode node, CustomResourceClient<V1Alpha1ImagePrune> prunes, string value)
+    private static Task<PruneRun> RunNowAsync(KubeNode node, CustomResourceClient<V1Alpha1ImagePrune> prunes, string value) =>
+        WaitForRunAsync(
+            node,
+            prunes,
+            () => prunes.PatchAsync(null, "tidy", new { metadata = new { annotations = new Dictionary<string, string> { [PruneRunPlanner.RunNowAnnotation] = value } } }),
+            $"run-now '{value}'",
+            "manual-",
+            seconds: 60);
+
+    /// <summary>Does what starts a run and waits until a run whose identity starts with <paramref name="runIdPrefix"/> is the last, finished one.</summary>
+    private static async Task<PruneRun> WaitForRunAsync(KubeNode node, CustomResourceClient<V1Alpha1ImagePrune> prunes, Func<Task> start, string what, string runIdPrefix, int seconds)
     {
         var previous = (await prunes.GetAsync(null, "tidy"))?.Status?.LastRun?.RunId;
-        await prunes.PatchAsync(null, "tidy", new { metadata = new { annotations = new Dictionary<string, string> { [PruneRunPlanner.RunNowAnnotation] = value } } });
+        await start();
         try
         {
             return await Poll.UntilAsync(
-                async () => (await prunes.GetAsync(null, "tidy"))?.Status?.LastRun is { CompletionTime: not null } run && run.RunId != previous && run.RunId?.StartsWith("manual-", StringComparison.Ordinal) == true ? run : null,
-                $"run-now '{value}' finishes",
-                seconds: 60,
+                async () => (await prunes.GetAsync(null, "tidy"))?.Status?.LastRun is { CompletionTime: not null } run && run.RunId != previous && run.RunId?.StartsWith(runIdPrefix, StringComparison.Ordinal) == true ? run : null,
+                $"{what} finishes",
+                seconds: seconds,
                 intervalMilliseconds: 200);
         }
         catch (TimeoutException e)
