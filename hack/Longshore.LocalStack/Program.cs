@@ -97,6 +97,18 @@ try
     await Skopeo.PublishAsync(new TestImageBuilder().WithFile("etc/sample", "shop/worker 1.1.0").Build(), registry, "shop/worker:1.1.0", stop.Token);
     (await api.KubectlAsync(["annotate", "--overwrite", "imagepolicy/local-pins", "-n", "default", "longshore.io/refresh-requested=1"], cancellationToken: stop.Token)).EnsureSuccess();
     (await api.KubectlAsync(["wait", "--for=condition=Drifted", "imagepolicy/local-pins", "-n", "default", "--timeout=60s"], cancellationToken: stop.Token)).EnsureSuccess();
+    // A dry run on demand: an image nobody uses or wants is pulled, and the prune plans it without removing it.
+    Say("a dry-run ImagePrune on demand: what an Unused prune would free on this node");
+    var leftover = new TestImageBuilder().WithRandomLayer(1_500_000, 99).WithFile("etc/sample", "shop/old").Build();
+    await Skopeo.PublishAsync(leftover, registry, "shop/old:0.9", stop.Token);
+    await runtime.PullAsync(registry.Reference("shop/old:0.9"), null, stop.Token);
+    (await api.KubectlAsync(["wait", "--for=jsonpath={.status.inventory.imageCount}=" + (await runtime.ListImagesAsync(stop.Token)).Count, $"nodeimage/{nodeName}", "--timeout=60s"], cancellationToken: stop.Token)).EnsureSuccess();
+    await Task.Delay(TimeSpan.FromSeconds(2), stop.Token);
+    var dryRun = scratch.Combine("local-imageprune.yaml");
+    await File.WriteAllTextAsync(dryRun, "apiVersion: longshore.io/v1alpha1\nkind: ImagePrune\nmetadata:\n  name: local-dry-run\n  annotations: {longshore.io/run-now: \"1\"}\nspec:\n  schedule: \"@weekly\"\n  mode: Unused\n  olderThan: 1s\n  keep: [\"*:stable\"]\n  dryRun: true\n", stop.Token);
+    await api.ApplyAsync(dryRun, stop.Token);
+    (await api.KubectlAsync(["wait", "--for=jsonpath={.status.lastRun.trigger}=RunNow", "imageprune/local-dry-run", "--timeout=60s"], cancellationToken: stop.Token)).EnsureSuccess();
+    Console.WriteLine((await api.KubectlAsync(["get", "imageprune", "local-dry-run", "-o", "jsonpath=run {.status.lastRun.runId}: {.status.lastRun.imagesRemoved} image(s) would be removed, {.status.lastRun.bytesPlanned} bytes planned (dry run){\"\\n\"}"], cancellationToken: stop.Token)).EnsureSuccess().StandardOutput);
     Say("kubectl get longshore -A");
     Console.WriteLine((await api.KubectlAsync(["get", "longshore", "-A"], cancellationToken: stop.Token)).EnsureSuccess().StandardOutput);
     Say("the locks (kubectl get ipol local-pins -o jsonpath='{.status.locks}')");
