@@ -19,6 +19,8 @@ public sealed class TestImageBuilder
     private DateTimeOffset _created = Epoch;
     private bool _docker;
     private JsonArray? _entrypoint;
+    private readonly List<(int Position, string CreatedBy, string? Comment)> _emptySteps = [];
+    private readonly Dictionary<int, string> _layerSteps = [];
 
     public TestImageBuilder WithPlatform(string platform)
     {
@@ -35,6 +37,20 @@ public sealed class TestImageBuilder
     public TestImageBuilder WithCreated(DateTimeOffset created)
     {
         _created = created;
+        return this;
+    }
+
+    /// <summary>Adds a history step that made no layer (ENV, CMD, LABEL …), after the layers added so far.</summary>
+    public TestImageBuilder WithEmptyStep(string createdBy, string? comment = null)
+    {
+        _emptySteps.Add((_layers.Count, createdBy, comment));
+        return this;
+    }
+
+    /// <summary>Sets the history's <c>created_by</c> of the last layer added (default <c>layer N</c>).</summary>
+    public TestImageBuilder WithCreatedBy(string createdBy)
+    {
+        _layerSteps[_layers.Count - 1] = createdBy;
         return this;
     }
 
@@ -114,7 +130,7 @@ public sealed class TestImageBuilder
             ? new JsonObject { ["Env"] = new JsonArray("PATH=/usr/local/bin:/usr/bin:/bin"), ["Cmd"] = new JsonArray("/bin/sh"), ["Labels"] = labels }
             : new JsonObject { ["Env"] = new JsonArray("PATH=/usr/local/bin:/usr/bin:/bin"), ["Entrypoint"] = _entrypoint, ["Labels"] = labels };
         config["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray(layers.Select(l => (JsonNode)JsonValue.Create(l.DiffId.ToString())!).ToArray()) };
-        config["history"] = new JsonArray(layers.Select((_, i) => (JsonNode)new JsonObject { ["created"] = config["created"]!.GetValue<string>(), ["created_by"] = $"layer {i}" }).ToArray());
+        config["history"] = History(config["created"]!.GetValue<string>(), layers.Count);
         var configBytes = Encoding.UTF8.GetBytes(config.ToJsonString());
         var configDigest = Digest.Compute(configBytes);
         var configType = _docker ? MediaTypes.DockerConfig : MediaTypes.OciConfig;
@@ -128,6 +144,32 @@ public sealed class TestImageBuilder
         };
         var manifestBytes = Encoding.UTF8.GetBytes(manifest.ToJsonString());
         return new BuiltImage(manifestBytes, Digest.Compute(manifestBytes), manifestType, configBytes, configDigest, configType, layers, _platform);
+    }
+
+    private JsonArray History(string created, int layerCount)
+    {
+        var history = new JsonArray();
+        for (var i = 0; i <= layerCount; i++)
+        {
+            foreach (var (_, createdBy, comment) in _emptySteps.Where(s => s.Position == i))
+            {
+                var step = new JsonObject { ["created"] = created, ["created_by"] = createdBy };
+                if (comment is not null)
+                {
+                    step["comment"] = comment;
+                }
+
+                step["empty_layer"] = true;
+                history.Add(step);
+            }
+
+            if (i < layerCount)
+            {
+                history.Add(new JsonObject { ["created"] = created, ["created_by"] = _layerSteps.GetValueOrDefault(i, $"layer {i}") });
+            }
+        }
+
+        return history;
     }
 
     internal static JsonObject Descriptor(string mediaType, Digest digest, long size) =>

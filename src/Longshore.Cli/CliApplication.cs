@@ -2,6 +2,7 @@ using System.CommandLine;
 using Longshore.LayerStore;
 using Longshore.Oci;
 using Longshore.Registry;
+using Microsoft.Data.Sqlite;
 
 namespace Longshore.Cli;
 
@@ -81,9 +82,14 @@ public static class CliApplication
     /// <summary>The one line a user sees for an expected failure; null lets a real bug surface with its stack.</summary>
     private static string? Describe(Exception e) => e switch
     {
-        CliException or RegistryException or ImageNotFoundException or ImageConflictException or StoreCorruptException
+        CliException or Formatting.TemplateException or RegistryException or ImageNotFoundException or ImageConflictException or StoreCorruptException
             or OciFormatException or InvalidDataException or NotSupportedException or ArgumentException => e.Message,
         IOException or UnauthorizedAccessException => e.Message,
+        SqliteException { SqliteErrorCode: 14 } => $"cannot open the store's database (is the store folder writable and on a writable file system?): {e.Message}",
+        SqliteException { SqliteErrorCode: 8 } => $"the store's database is read-only (check the permissions of the store folder and its files): {e.Message}",
+        SqliteException { SqliteErrorCode: 5 or 6 } => $"the store's database is locked by another process: {e.Message}",
+        SqliteException { SqliteErrorCode: 11 or 26 } => $"the store's database is damaged or not a database (restore or remove the store folder): {e.Message}",
+        SqliteException => $"the store's database failed: {e.Message}",
         _ => null,
     };
 }

@@ -85,7 +85,8 @@ internal sealed class GlobalOptions
         }
         catch (OciFormatException e)
         {
-            throw new CliException($"invalid {what} '{value}': {e.Message}", 2);
+            // Docker fails a bad reference with exit code 1 too.
+            throw new CliException($"invalid {what} '{value}': {e.Message}");
         }
     }
 

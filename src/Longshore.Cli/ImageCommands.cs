@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using Longshore.LayerStore;
 using Longshore.Oci;
 using Longshore.Transfer;
@@ -14,6 +15,7 @@ internal static class ImageCommands
         image.Add(Pull(globals, environment));
         image.Add(List(globals, environment));
         image.Add(Inspect(globals, environment));
+        image.Add(ImageHistoryCommand.Build(globals, environment));
         image.Add(Remove(globals, environment));
         image.Add(Tag(globals, environment));
         image.Add(Prune(globals, environment));
@@ -62,32 +64,47 @@ internal static class ImageCommands
 
     private static Command List(GlobalOptions globals, CliEnvironment environment)
     {
+        var repository = new Argument<string?>("repository") { Description = "Only this repository, optionally :TAG; * and ? match within a name part (e.g. app:1.*)", Arity = ArgumentArity.ZeroOrOne };
         var filters = new Option<string[]>("--filter", "-f") { Description = "Filter: dangling=true|false, before=IMAGE, since=IMAGE, reference=GLOB, label=KEY[=VALUE]" };
         var digests = new Option<bool>("--digests") { Description = "Show repo digests" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only image IDs" };
         var noTrunc = new Option<bool>("--no-trunc") { Description = "Full image IDs" };
-        var format = OutputFormat.Create();
-        var command = new Command("ls", "List images") { filters, digests, quiet, noTrunc, format };
+        var format = OutputFormat.CreateWithTemplates();
+        var command = new Command("ls", "List images") { repository, filters, digests, quiet, noTrunc, format };
         command.Aliases.Add("list");
         command.SetAction(parse =>
         {
-            var filter = ImageFilter.Parse(parse.GetValue(filters) ?? []);
+            // Docker turns REPOSITORY[:TAG] into one more reference filter, OR'd with any --filter reference=.
+            var filterArguments = parse.GetValue(filters) ?? [];
+            if (parse.GetValue(repository) is { Length: > 0 } pattern)
+            {
+                filterArguments = [.. filterArguments, "reference=" + pattern];
+            }
+
+            var filter = ImageFilter.Parse(filterArguments);
             using var store = globals.OpenStore(parse, environment);
             var rows = store.List(filter);
             var output = environment.Output;
             var full = parse.GetValue(noTrunc);
-            string Id(Digest id) => full ? id.ToString() : id.Short;
             if (parse.GetValue(quiet))
             {
                 foreach (var id in rows.Select(r => r.ImageId).Distinct())
                 {
-                    output.WriteLine(Id(id));
+                    output.WriteLine(DockerRows.Id(id, full));
                 }
 
                 return 0;
             }
 
-            if (parse.GetValue(format) == "json")
+            var now = environment.Time.GetUtcNow();
+            var chosen = parse.GetValue(format);
+            if (OutputFormat.IsTemplate(chosen))
+            {
+                OutputFormat.WriteTemplate(output, chosen!, DockerRows.ImageHeaders, rows.Select(r => DockerRows.Image(r, full, now)));
+                return 0;
+            }
+
+            if (chosen == OutputFormat.JsonFormat)
             {
                 OutputFormat.WriteJson(output, rows.Select(r => new
                 {
@@ -105,14 +122,13 @@ internal static class ImageCommands
                 return 0;
             }
 
-            var now = environment.Time.GetUtcNow();
             var showDigests = parse.GetValue(digests);
             IReadOnlyList<string> header = showDigests
                 ? ["REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"]
                 : ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"];
             TableWriter.Write(output, header, rows.Select(r => (IReadOnlyList<string>)(showDigests
-                ? [r.Repository, r.Tag, r.RepoDigest?.ToString() ?? ImageSummary.None, Id(r.ImageId), HumanUnits.Ago(r.Created, now), HumanUnits.Size(r.Size)]
-                : [r.Repository, r.Tag, Id(r.ImageId), HumanUnits.Ago(r.Created, now), HumanUnits.Size(r.Size)])));
+                ? [r.Repository, r.Tag, r.RepoDigest?.ToString() ?? ImageSummary.None, DockerRows.Id(r.ImageId, full), HumanUnits.Ago(r.Created, now), HumanUnits.Size(r.Size)]
+                : [r.Repository, r.Tag, DockerRows.Id(r.ImageId, full), HumanUnits.Ago(r.Created, now), HumanUnits.Size(r.Size)])));
             return 0;
         });
         return command;
@@ -121,13 +137,20 @@ internal static class ImageCommands
     private static Command Inspect(GlobalOptions globals, CliEnvironment environment)
     {
         var images = new Argument<string[]>("image") { Description = "Image name, tag, digest or ID", Arity = ArgumentArity.OneOrMore };
-        var format = OutputFormat.Create("json");
+        var format = OutputFormat.CreateWithTemplates(OutputFormat.JsonFormat);
         var command = new Command("inspect", "Show details of images (Docker's field names)") { images, format };
         command.SetAction(parse =>
         {
             using var store = globals.OpenStore(parse, environment);
             var details = parse.GetRequiredValue(images).Select(store.Inspect).ToList();
-            if (parse.GetValue(format) == "json")
+            var chosen = parse.GetValue(format);
+            if (OutputFormat.IsTemplate(chosen))
+            {
+                OutputFormat.WriteTemplate(environment.Output, chosen!, null, details.Select(d => JsonSerializer.SerializeToNode(d, OutputFormat.Json)));
+                return 0;
+            }
+
+            if (chosen == OutputFormat.JsonFormat)
             {
                 OutputFormat.WriteJson(environment.Output, details);
                 return 0;

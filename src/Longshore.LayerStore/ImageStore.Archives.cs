@@ -349,18 +349,56 @@ public sealed partial class ImageStore
         return new LoadedImage(document, config, configBytes.LongLength, names, files);
     }
 
+    /// <summary>The Config, Layers and RepoTags of each manifest.json entry; any other shape is an error naming what is wrong.</summary>
+    private static List<(string Config, List<string> Layers, List<string> RepoTags)> ReadDockerManifest(string json)
+    {
+        JsonNode? document;
+        try
+        {
+            document = JsonNode.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"manifest.json in the archive is not valid JSON: {e.Message}", e);
+        }
+
+        if (document is not JsonArray entries)
+        {
+            throw new InvalidDataException("manifest.json in the archive is not a JSON array of images");
+        }
+
+        static string Text(JsonNode? node, string what) =>
+            node is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0
+                ? text
+                : throw new InvalidDataException($"manifest.json in the archive: {what} must be a non-empty string");
+
+        static List<string> List(JsonNode? node, string what) => node switch
+        {
+            null => [],
+            JsonArray items => items.Select((item, j) => Text(item, $"{what}[{j}]")).ToList(),
+            _ => throw new InvalidDataException($"manifest.json in the archive: {what} must be a list of strings"),
+        };
+
+        return entries.Select((entry, i) => entry is JsonObject image
+            ? (Text(image["Config"], $"entry {i} Config"), List(image["Layers"], $"entry {i} Layers"), List(image["RepoTags"], $"entry {i} RepoTags"))
+            : throw new InvalidDataException($"manifest.json in the archive: entry {i} is not an object")).ToList();
+    }
+
     private static async Task<List<LoadedImage>> ReadDockerArchiveAsync(string folder, CancellationToken cancellationToken)
     {
-        var entries = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "manifest.json"), cancellationToken))?.AsArray()
-            ?? throw new InvalidDataException("manifest.json is not a JSON array");
         var images = new List<LoadedImage>();
-        foreach (var entry in entries)
+        foreach (var (configName, layerNames, repoTags) in ReadDockerManifest(await File.ReadAllTextAsync(Path.Combine(folder, "manifest.json"), cancellationToken)))
         {
-            var configPath = ArchiveExtractor.Inside(folder, entry?["Config"]?.GetValue<string>() ?? throw new InvalidDataException("a manifest.json entry has no Config"));
+            var configPath = ArchiveExtractor.Inside(folder, configName);
+            if (!File.Exists(configPath))
+            {
+                throw new InvalidDataException($"manifest.json names config '{configName}', which the archive lacks");
+            }
+
             var configBytes = await File.ReadAllBytesAsync(configPath, cancellationToken);
             var configDigest = Digest.Compute(configBytes);
             var config = ImageConfig.Parse(configBytes);
-            var layerPaths = entry["Layers"]?.AsArray().Select(l => ArchiveExtractor.Inside(folder, l!.GetValue<string>())).ToList() ?? [];
+            var layerPaths = layerNames.Select(l => ArchiveExtractor.Inside(folder, l)).ToList();
             if (layerPaths.Count != config.RootFs.DiffIds.Count)
             {
                 throw new InvalidDataException($"image {configDigest} in the archive has {layerPaths.Count} layers but its config lists {config.RootFs.DiffIds.Count} diff IDs");
@@ -387,7 +425,7 @@ public sealed partial class ImageStore
             var manifestPath = Path.Combine(folder, $"manifest.{document.Digest.Hex}.json");
             await File.WriteAllBytesAsync(manifestPath, manifestBytes, cancellationToken);
             files[document.Digest] = manifestPath;
-            var names = entry["RepoTags"] is JsonArray tags ? tags.Select(t => ImageReference.Parse(t!.GetValue<string>()).ToString()).ToList() : [];
+            var names = repoTags.Select(t => ImageReference.Parse(t).ToString()).ToList();
             images.Add(new LoadedImage(document, config, configBytes.LongLength, names, files));
         }
 

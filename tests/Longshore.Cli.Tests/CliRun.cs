@@ -29,6 +29,16 @@ internal sealed class CliRun : IDisposable
         return (code, output.ToString(), error.ToString());
     }
 
+    /// <summary>Loads a built image through <c>image load</c> of an OCI-layout tar; a bare <paramref name="name"/> (no ':' or '/') loads it untagged.</summary>
+    public async Task LoadAsync(BuiltImage image, string name)
+    {
+        var layout = Path("layout-" + Guid.NewGuid().ToString("N"));
+        await OciLayoutWriter.WriteAsync(layout, image, name);
+        var archive = layout + ".tar";
+        await System.Formats.Tar.TarFile.CreateFromDirectoryAsync(layout, archive, includeBaseDirectory: false);
+        await OkAsync("image", "load", "-q", "-i", archive);
+    }
+
     public async Task<string> OkAsync(params string[] args)
     {
         var (code, output, error) = await RunAsync(args);
