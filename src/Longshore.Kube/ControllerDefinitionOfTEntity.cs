@@ -32,6 +32,7 @@ public sealed class ControllerDefinition<TEntity>(Func<IServiceProvider, IReconc
         var loggers = services.GetRequiredService<ILoggerFactory>();
         var primary = informers.For<TEntity>();
         var queue = new WorkQueue<ResourceKey>(time);
+        services.GetRequiredService<ControllerQueues>().Attach<TEntity>(queue);
         primary.OnEvent(change =>
         {
             if (Predicate(change))

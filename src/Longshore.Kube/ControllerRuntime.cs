@@ -7,11 +7,13 @@ namespace Longshore.Kube;
 
 /// <summary>
 /// Runs the registered controllers: the shared informers on every replica (warm caches for a fast take-over), the
-/// reconcilers only on the leader. Losing the lease stops the reconcilers; the replica then campaigns again.
+/// reconcilers and the <see cref="ILeaderService"/>s only on the leader. Losing the lease stops them; the replica then
+/// campaigns again.
 /// </summary>
 public sealed class ControllerRuntime(
     IServiceProvider services,
     IEnumerable<ControllerDefinition> definitions,
+    IEnumerable<ILeaderService> leaderServices,
     InformerRegistry informers,
     ControllerRuntimeOptions options,
     Leadership leadership,
@@ -41,7 +43,7 @@ public sealed class ControllerRuntime(
                 leadership.IsLeading = true;
                 try
                 {
-                    await Task.WhenAll(controllers.Select(c => c.LeadAsync(leading)));
+                    await Task.WhenAll(controllers.Select(c => c.LeadAsync(leading)).Concat(leaderServices.Select(s => RunLeaderServiceAsync(s, leading))));
                 }
                 finally
                 {
@@ -77,6 +79,22 @@ public sealed class ControllerRuntime(
             {
                 controller.Queue.Dispose();
             }
+        }
+    }
+
+    /// <summary>A leader service that fails is logged and left stopped for the rest of the term; the controllers go on.</summary>
+    private async Task RunLeaderServiceAsync(ILeaderService service, CancellationToken leading)
+    {
+        try
+        {
+            await service.LeadAsync(leading);
+        }
+        catch (OperationCanceledException) when (leading.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "leader service {Service} failed; it runs again when this replica next takes the lease", service.GetType().Name);
         }
     }
 }

@@ -23,6 +23,19 @@ public static class ControllerServiceCollectionExtensions
         return new ControllerBuilder<TEntity>(definition);
     }
 
+    /// <summary>
+    /// Registers <typeparamref name="TService"/> (a singleton from the container) to run only while this replica leads,
+    /// beside the controllers, and the runtime that runs it.
+    /// </summary>
+    public static IServiceCollection AddLeaderService<TService>(this IServiceCollection services)
+        where TService : class, ILeaderService
+    {
+        services.AddControllerRuntime();
+        services.TryAddSingleton<TService>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILeaderService, TService>(sp => sp.GetRequiredService<TService>()));
+        return services;
+    }
+
     /// <summary>The shared pieces (informers, leadership, metrics, the hosted runtime); each added once.</summary>
     public static IServiceCollection AddControllerRuntime(this IServiceCollection services)
     {
@@ -30,6 +43,7 @@ public static class ControllerServiceCollectionExtensions
         services.TryAddSingleton<ControllerRuntimeOptions>();
         services.TryAddSingleton<InformerRegistry>();
         services.TryAddSingleton<Leadership>();
+        services.TryAddSingleton<ControllerQueues>();
         services.TryAddSingleton<ControllerMetrics>();
         if (services.All(s => s.ServiceType != typeof(ControllerRuntime)))
         {

@@ -110,7 +110,9 @@ public sealed class ImagePolicyReconciler(
             }
         }
 
-        // Wake for the next refresh; nodes still pulling report through their NodeImages.
+        // Quartz (CronWakeups) queues the policy at each refreshSchedule time; this requeue is the retry after a failure
+        // and a backstop for the schedule: a second wake-up for the same time finds nextRefreshTime moved and asks no
+        // registry. Nodes still pulling report through their NodeImages.
         var wait = (nextRefresh ?? now.UtcDateTime.AddHours(1)) - now.UtcDateTime;
         return ReconcileResult.After(wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
     }

@@ -8,8 +8,8 @@ using Longshore.Kube;
 namespace Longshore.Operator;
 
 /// <summary>
-/// Runs ImagePrunes: on schedule (the requeue is the timer; the controller runs only on the leader) or when the
-/// run-now annotation changes, it hands prune requests to the selected nodes' agents through their NodeImages, at most
+/// Runs ImagePrunes: on schedule (the leader's Quartz trigger, <see cref="CronWakeups"/>, queues the object at each
+/// scheduled time) or when the run-now annotation changes, it hands prune requests to the selected nodes' agents through their NodeImages, at most
 /// <c>parallelism</c> at once, and folds their reports into the status. Thin: <see cref="PruneRunPlanner"/> decides
 /// from a fresh read of the object and the caches; this writes the status first (the run is recorded before any node
 /// is asked), then the NodeImage entries, then Events and metrics.
@@ -82,6 +82,9 @@ public sealed class ImagePruneReconciler(
         metrics.Record(name, plan.Status);
         await WriteRequestsAsync(name, plan.Requests, cancellationToken);
         logger.LogDebug("reconciled ImagePrune {Name}: {Progress}, next look in {Requeue}", name, plan.Progress, plan.RequeueAfter);
+        // The requeue also covers the next scheduled time, as a backstop to Quartz: the queue holds a key once, so the two
+        // wake-ups merge or the later finds the run recorded in status.lastScheduleTime and starts nothing (one read).
+        // Harmless, and it keeps schedules running should the scheduler fail to start.
         return plan.RequeueAfter is { } after ? ReconcileResult.After(after) : ReconcileResult.Done;
     }
 

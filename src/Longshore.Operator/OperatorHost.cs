@@ -61,6 +61,7 @@ public static class OperatorHost
             .Owns<V1Alpha1NodeImage>(ImagePolicyReconciler.OwnersOf, ImagePrePullReconciler.NodeImageChanged)
             .Watches<V1Pod>(ImagePolicyReconciler.PoliciesOf, ImagePolicyReconciler.PodChanged)
             .Watches<V1Node>((_, policies) => policies.Items.Where(p => p.Spec.EnsureOnNodes).Select(p => ResourceKey.Of(p)), Predicates.NodeChanged);
+        builder.Services.AddLeaderService<CronWakeups>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ControllerMetrics.MeterName, ImagePrePullMetrics.MeterName, ImagePolicyMetrics.MeterName)
             .AddPrometheusExporter());
@@ -71,6 +72,10 @@ public static class OperatorHost
         // Namespaces have no built-in informer client; the lock cache subscribes before the informers start.
         app.Services.GetRequiredService<InformerRegistry>().AddClient(c => new NamespaceClient(c));
         app.Services.GetRequiredService<PolicyLockCache>();
+        // Quartz wakes the controllers at their objects' cron times, in the leader; it follows the informers from their first list.
+        var wakeups = app.Services.GetRequiredService<CronWakeups>();
+        wakeups.Follow<V1Alpha1ImagePrune>(PruneSchedule.WakeupOf);
+        wakeups.Follow<V1Alpha1ImagePolicy>(PolicyRefresh.ScheduleOf);
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (ControllerRuntime controllers) => controllers.Ready ? Results.Text("ok") : Results.Text("caches not synced", statusCode: 503));

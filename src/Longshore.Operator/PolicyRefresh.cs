@@ -13,6 +13,13 @@ public static class PolicyRefresh
     /// <summary>How soon a refresh that failed (or used a last known good answer) is tried again, at the latest.</summary>
     public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromMinutes(1);
 
+    /// <summary>The schedule the leader's cron wake-ups follow for <paramref name="policy"/>: its refreshSchedule, none when unreadable.</summary>
+    public static CronSchedule? ScheduleOf(V1Alpha1ImagePolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return CronSchedule.TryParse(policy.Spec.RefreshSchedule, policy.Spec.TimeZone, out var schedule, out _) ? schedule : null;
+    }
+
     public static string? Requested(V1Alpha1ImagePolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);

@@ -10,6 +10,13 @@ namespace Longshore.Operator;
 /// </summary>
 public static class PruneSchedule
 {
+    /// <summary>The schedule the leader's cron wake-ups follow for <paramref name="prune"/>: none while suspended or unreadable.</summary>
+    public static CronSchedule? WakeupOf(V1Alpha1ImagePrune prune)
+    {
+        ArgumentNullException.ThrowIfNull(prune);
+        return !prune.Spec.Suspend && CronSchedule.TryParse(prune.Spec.Schedule, prune.Spec.TimeZone, out var schedule, out _) ? schedule : null;
+    }
+
     public static ScheduleDecision Evaluate(CronSchedule schedule, DateTimeOffset created, DateTimeOffset? lastScheduleTime, long? startingDeadlineSeconds, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(schedule);
