@@ -6,6 +6,7 @@ using Longshore.Kube;
 using Longshore.TestBed;
 using Longshore.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Longshore.Operator.Tests;
 
@@ -68,6 +69,8 @@ public sealed class ImagePruneEndToEndTests(PruneEnvironment environment) : ICla
         await Eventually(
             async () => (await Prunes.GetAsync(null, "nightly"))?.Status is { } s && (s.NextScheduleTime == boundary.UtcDateTime || s.LastScheduleTime == boundary.UtcDateTime) ? s : null,
             "the status says when the first run is due");
+        var wakeups = app.Services.GetRequiredService<CronWakeups>();
+        (await wakeups.TriggersAsync(CancellationToken.None)).GetValueOrDefault(("ImagePrune", "nightly")).Should().Be(new WakeupTime("0 * * * * ?", TimeZoneInfo.Utc), "the leader's Quartz scheduler wakes the prune every minute");
 
         // The run starts at the boundary on two nodes (parallelism), neither the third nor the unselected one.
         var runId = PruneRunPlanner.Stamp(boundary);
@@ -112,6 +115,7 @@ public sealed class ImagePruneEndToEndTests(PruneEnvironment environment) : ICla
         // Suspended: a boundary passes and nothing runs; the run-now annotation still starts a (dry) run.
         await Prunes.PatchAsync(null, "nightly", new { spec = new { suspend = true, dryRun = true } });
         await Eventually(async () => (await Prunes.GetAsync(null, "nightly")) is { Status.NextScheduleTime: null } p && p.Status.ObservedGeneration == p.Metadata.Generation ? p : null, "suspension shows");
+        await Eventually(async () => (await wakeups.TriggersAsync(CancellationToken.None)).ContainsKey(("ImagePrune", "nightly")) ? null : "removed", "suspension removes the Quartz trigger");
         _clock.Jump(TimeSpan.FromMinutes(2));
         await Prunes.PatchAsync(null, "nightly", new { metadata = new { annotations = new Dictionary<string, string> { [PruneRunPlanner.RunNowAnnotation] = "first" } } });
         var manual = await Eventually(async () => (await Prunes.GetAsync(null, "nightly"))?.Status?.ActiveRun?.RunId is { } id ? id : null, "run-now starts a run");
@@ -144,6 +148,7 @@ public sealed class ImagePruneEndToEndTests(PruneEnvironment environment) : ICla
         // Deleting removes the run's requests (finalizer) and the series.
         await Prunes.DeleteAsync(null, "nightly");
         await Eventually(async () => await Prunes.GetAsync(null, "nightly") is null && (await AskedAsync("nightly", null)).Count == 0 ? "gone" : null, "deletion removes the requests");
+        (await wakeups.TriggersAsync(CancellationToken.None)).Should().NotContainKey(("ImagePrune", "nightly"));
         await app.StopAsync();
     }
 

@@ -61,4 +61,15 @@ public sealed class PolicyRefreshTests
         Changed(Pod(), Pod(label: "batch")).Should().BeTrue();
         Changed(Pod(), Pod(phase: "Succeeded")).Should().BeTrue();
     }
+
+    [Fact]
+    public void The_leaders_wake_up_follows_refreshSchedule_in_its_time_zone()
+    {
+        var policy = Policy(1, null);
+        policy.Spec = new ImagePolicySpec { RefreshSchedule = "0 3 * * 1", TimeZone = "America/New_York" };
+        var schedule = PolicyRefresh.ScheduleOf(policy)!;
+        (schedule.QuartzExpression, schedule.TimeZone.Id).Should().Be(("0 0 3 ? * 2", "America/New_York"));
+        policy.Spec.RefreshSchedule = "every hour";
+        PolicyRefresh.ScheduleOf(policy).Should().BeNull();
+    }
 }

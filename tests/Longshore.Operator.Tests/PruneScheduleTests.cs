@@ -129,4 +129,18 @@ public sealed class PruneScheduleTests
         PruneSchedule.Evaluate(schedule, created, null, null, Utc("2026-12-01T04:14:59.999Z")).Due.Should().BeNull();
         PruneSchedule.Evaluate(schedule, created, null, null, Utc("2026-12-01T04:15:00Z")).Due.Should().Be(Utc("2026-12-01T04:15:00Z"));
     }
+
+    [Fact]
+    public void The_leaders_wake_up_follows_schedule_and_time_zone_and_none_while_suspended_or_unreadable()
+    {
+        static V1Alpha1ImagePrune Prune(string schedule, string? timeZone = null, bool suspend = false) =>
+            new() { Metadata = new k8s.Models.V1ObjectMeta { Name = "p" }, Spec = new ImagePruneSpec { Schedule = schedule, TimeZone = timeZone, Suspend = suspend } };
+
+        var berlin = PruneSchedule.WakeupOf(Prune("30 2 * * 0", "Europe/Berlin"))!;
+        (berlin.QuartzExpression, berlin.TimeZone).Should().Be(("0 30 2 ? * 1", Berlin));
+        PruneSchedule.WakeupOf(Prune("@hourly"))!.TimeZone.Should().Be(TimeZoneInfo.Utc);
+        PruneSchedule.WakeupOf(Prune("@hourly", suspend: true)).Should().BeNull();
+        PruneSchedule.WakeupOf(Prune("61 * * * *")).Should().BeNull();
+        PruneSchedule.WakeupOf(Prune("@hourly", "Mars/Olympus")).Should().BeNull();
+    }
 }
