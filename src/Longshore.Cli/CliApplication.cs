@@ -72,24 +72,43 @@ public static class CliApplication
             await environment.Error.WriteLineAsync("Interrupted: nothing partial was kept.");
             return interruptedExitCode?.Invoke() ?? TerminationSignals.InterruptExitCode;
         }
-        catch (Exception e) when (Describe(e) is { } message)
+        catch (Exception e)
         {
-            await environment.Error.WriteLineAsync($"Error: {message}");
+            var message = Describe(e, globals.OpenedStore);
+            if (message is null && environment.Variable(DebugVariable) is { Length: > 0 })
+            {
+                await environment.Error.WriteLineAsync(e.ToString());
+                return 1;
+            }
+
+            // A bug still ends in one line; the stack trace is one variable away.
+            message ??= $"unexpected {e.GetType().Name}: {e.Message} (set {DebugVariable}=1 for the stack trace)";
+            await environment.Error.WriteLineAsync($"Error: {OneLine(message)}");
             return e is CliException cli ? cli.ExitCode : 1;
         }
     }
 
-    /// <summary>The one line a user sees for an expected failure; null lets a real bug surface with its stack.</summary>
-    private static string? Describe(Exception e) => e switch
+    /// <summary>Set to print the stack trace of an unexpected failure instead of its one line.</summary>
+    public const string DebugVariable = "LONGSHORE_DEBUG";
+
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    /// <summary>The one line a user sees for an expected failure; null for what would be a bug.</summary>
+    private static string? Describe(Exception e, string? store)
     {
-        CliException or Formatting.TemplateException or RegistryException or ImageNotFoundException or ImageConflictException or StoreCorruptException
-            or OciFormatException or InvalidDataException or NotSupportedException or ArgumentException => e.Message,
-        IOException or UnauthorizedAccessException => e.Message,
-        SqliteException { SqliteErrorCode: 14 } => $"cannot open the store's database (is the store folder writable and on a writable file system?): {e.Message}",
-        SqliteException { SqliteErrorCode: 8 } => $"the store's database is read-only (check the permissions of the store folder and its files): {e.Message}",
-        SqliteException { SqliteErrorCode: 5 or 6 } => $"the store's database is locked by another process: {e.Message}",
-        SqliteException { SqliteErrorCode: 11 or 26 } => $"the store's database is damaged or not a database (restore or remove the store folder): {e.Message}",
-        SqliteException => $"the store's database failed: {e.Message}",
-        _ => null,
-    };
+        var database = store is null ? "the store's database" : $"the store's database {Path.Combine(store, "metadata.db")}";
+        return e switch
+        {
+            CliException or Formatting.TemplateException or RegistryException or ImageNotFoundException or ImageConflictException or StoreCorruptException
+                or OciFormatException or InvalidDataException or NotSupportedException or ArgumentException => e.Message,
+            IOException or UnauthorizedAccessException => store is null || e.Message.Contains(store, StringComparison.Ordinal) ? e.Message : $"store {store}: {e.Message}",
+            SqliteException { SqliteErrorCode: 14 } => $"cannot open {database} (is the store folder writable, on a writable file system?): {e.Message}",
+            SqliteException { SqliteErrorCode: 8 } => $"{database} is read-only (check the permissions of the store folder and its files): {e.Message}",
+            SqliteException { SqliteErrorCode: 5 or 6 } => $"{database} is locked by another process: {e.Message}",
+            SqliteException { SqliteErrorCode: 11 or 26 } => $"{database} is damaged or not a database (restore or remove the store folder): {e.Message}",
+            SqliteException => $"{database} failed: {e.Message}",
+            _ => null,
+        };
+    }
 }

@@ -30,8 +30,14 @@ internal sealed class GlobalOptions
         root.Add(RegistryTimeout);
     }
 
-    public ImageStore OpenStore(ParseResult parse, CliEnvironment environment) =>
-        ImageStore.Open(parse.GetValue(Store) is { Length: > 0 } store ? store : environment.DefaultStore);
+    /// <summary>The store folder this run opened (or tried to), so that errors from it can name it.</summary>
+    public string? OpenedStore { get; private set; }
+
+    public ImageStore OpenStore(ParseResult parse, CliEnvironment environment)
+    {
+        OpenedStore = Path.GetFullPath(parse.GetValue(Store) is { Length: > 0 } store ? store : environment.DefaultStore);
+        return ImageStore.Open(OpenedStore);
+    }
 
     public CredentialStore Credentials(CliEnvironment environment) => new(environment.AuthFile, environment.DockerConfigFile);
 

@@ -13,7 +13,7 @@ internal static class ArchiveExtractor
     {
         var links = new List<(string Path, string Target, string Entry)>();
         await using var reader = new TarReader(source, leaveOpen: true);
-        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
+        while (await NextEntryAsync(reader, cancellationToken) is { } entry)
         {
             var path = Inside(folder, entry.Name);
             switch (entry.EntryType)
@@ -70,6 +70,19 @@ internal static class ArchiveExtractor
         if (links.Count > 0)
         {
             throw new InvalidDataException($"archive entry '{links[0].Entry}' links to a file the archive does not contain");
+        }
+    }
+
+    /// <summary>The next tar entry; input that is no tar (or a damaged one) is an <see cref="InvalidDataException"/> saying so.</summary>
+    private static async Task<TarEntry?> NextEntryAsync(TarReader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.GetNextEntryAsync(copyData: false, cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or ArgumentException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"the input is not a tar archive, or a damaged one: {e.Message}", e);
         }
     }
 
