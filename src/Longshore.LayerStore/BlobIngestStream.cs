@@ -4,33 +4,81 @@ using Longshore.Oci;
 namespace Longshore.LayerStore;
 
 /// <summary>
-/// A blob being written into <c>ingest/</c>: a write-only stream hashed as it is written. <see cref="CommitAsync"/>
-/// checks size and digest, flushes to disk and renames the file into <c>blobs/</c>; disposing without committing removes
-/// the partial file. Rewinding to the start (a transfer begun again) discards what was written.
+/// A blob being written into <c>ingest/&lt;hex&gt;.partial</c>: a write-only stream hashed as it is written, which
+/// starts with whatever an earlier, interrupted writer left there (<see cref="ResumedBytes"/>, hashed again on open, so
+/// the digest still covers the whole blob). <see cref="CommitAsync"/> checks size and digest, flushes to disk and renames
+/// the file into <c>blobs/</c>. Disposing without committing keeps the file for the next writer to resume, unless its
+/// content failed verification. Rewinding to the start (a transfer begun again) discards what was written.
 /// </summary>
 public sealed class BlobIngestStream : Stream
 {
     private readonly BlobStore _blobs;
     private readonly Descriptor _blob;
     private readonly string _path;
-    private readonly Func<ValueTask> _release;
+    private readonly Func<bool, ValueTask> _release;
     private readonly FileStream _file;
     private readonly IncrementalHash _hasher;
     private long _written;
     private bool _committed;
+    private bool _rejected;
     private bool _disposed;
 
-    internal BlobIngestStream(BlobStore blobs, Descriptor blob, string path, Func<ValueTask> release)
+    private BlobIngestStream(BlobStore blobs, Descriptor blob, string path, Func<bool, ValueTask> release, FileStream file)
     {
         _blobs = blobs;
         _blob = blob;
         _path = path;
         _release = release;
-        _file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.Asynchronous);
+        _file = file;
         _hasher = blob.Digest.CreateHasher();
     }
 
     public Digest Digest => _blob.Digest;
+
+    /// <summary>Bytes of the blob an earlier writer left in <c>ingest/</c>, which this one continues from.</summary>
+    public long ResumedBytes { get; private set; }
+
+    /// <summary>
+    /// Opens the blob's ingest file, keeping what is there when it can be a prefix of the blob (not longer than it) and
+    /// hashing it again. The caller holds the blob's lock; <paramref name="release"/> gets whether the blob went into place.
+    /// </summary>
+    internal static async Task<BlobIngestStream> OpenAsync(BlobStore blobs, Descriptor blob, string path, Func<bool, ValueTask> release, CancellationToken cancellationToken)
+    {
+        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.Asynchronous);
+        var ingest = new BlobIngestStream(blobs, blob, path, release, file);
+        try
+        {
+            if (file.Length > blob.Size)
+            {
+                file.SetLength(0);
+            }
+
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+            try
+            {
+                int read;
+                while ((read = await file.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    ingest._hasher.AppendData(buffer, 0, read);
+                    ingest._written += read;
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            ingest.ResumedBytes = ingest._written;
+            return ingest;
+        }
+        catch
+        {
+            // Leaves the file and the lock as they were: a failed open must not lose what was fetched.
+            await file.DisposeAsync();
+            ingest._hasher.Dispose();
+            throw;
+        }
+    }
 
     public override bool CanRead => false;
 
@@ -107,13 +155,16 @@ public sealed class BlobIngestStream : Stream
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_written != _blob.Size)
         {
+            _rejected = _written > _blob.Size;
             throw new StoreCorruptException($"blob {_blob.Digest} has {_written} bytes, its descriptor says {_blob.Size}");
         }
 
         var actual = _blob.Digest.FromHasher(_hasher);
         if (actual != _blob.Digest)
         {
-            throw new StoreCorruptException($"content hashes to {actual}, expected {_blob.Digest}");
+            // Whole but wrong (a bad registry, or a kept prefix torn by a crash): the next writer starts afresh.
+            _rejected = true;
+            throw new StoreCorruptException($"content hashes to {actual}, expected {_blob.Digest}" + (ResumedBytes > 0 ? $" (resumed after {ResumedBytes} kept bytes)" : string.Empty));
         }
 
         await _file.FlushAsync(cancellationToken);
@@ -129,12 +180,12 @@ public sealed class BlobIngestStream : Stream
             _disposed = true;
             _file.Dispose();
             _hasher.Dispose();
-            if (!_committed)
+            if (_rejected)
             {
                 File.Delete(_path);
             }
 
-            _release().AsTask().GetAwaiter().GetResult();
+            _release(_committed).AsTask().GetAwaiter().GetResult();
         }
 
         base.Dispose(disposing);
@@ -147,12 +198,12 @@ public sealed class BlobIngestStream : Stream
             _disposed = true;
             await _file.DisposeAsync();
             _hasher.Dispose();
-            if (!_committed)
+            if (_rejected)
             {
                 File.Delete(_path);
             }
 
-            await _release();
+            await _release(_committed);
         }
 
         await base.DisposeAsync();

@@ -4,12 +4,16 @@ using Longshore.Oci;
 namespace Longshore.LayerStore;
 
 /// <summary>
-/// Immutable blobs at <c>blobs/&lt;algorithm&gt;/&lt;hex&gt;</c>. New content is written into <c>ingest/</c> under a name
-/// carrying the writer's process ID, flushed to disk and renamed into place, so a blob path either does not exist or
-/// holds whole, verified content.
+/// Immutable blobs at <c>blobs/&lt;algorithm&gt;/&lt;hex&gt;</c>. New content is written into <c>ingest/</c>, flushed to
+/// disk and renamed into place, so a blob path either does not exist or holds whole, verified content. Downloads write
+/// <c>ingest/&lt;hex&gt;.partial</c> under the blob's lock <c>ingest/&lt;hex&gt;.lock</c>, so that a later pull (in any
+/// process) finds what an interrupted one fetched and resumes it; other writers use names carrying their process ID.
 /// </summary>
 internal sealed class BlobStore
 {
+    private const string PartialSuffix = ".partial";
+    private const string LockSuffix = ".lock";
+
     public BlobStore(string root)
     {
         BlobsDirectory = Path.Combine(root, "blobs");
@@ -31,6 +35,12 @@ internal sealed class BlobStore
     /// <summary>A fresh ingest file name owned by this process.</summary>
     public string NewIngestPath(Digest digest) =>
         Path.Combine(IngestDirectory, $"{digest.Hex}.{Environment.ProcessId}.{Guid.NewGuid():N}.partial");
+
+    /// <summary>Where a download of the blob is kept until it is whole: one name per blob, so the next pull finds it.</summary>
+    public string PartialPath(Digest digest) => Path.Combine(IngestDirectory, digest.Hex + PartialSuffix);
+
+    /// <summary>The file whose exclusive lock makes one writer per blob, across processes.</summary>
+    public string LockPath(Digest digest) => Path.Combine(IngestDirectory, digest.Hex + LockSuffix);
 
     /// <summary>Flushes an ingest file to disk and renames it into place (keeping an existing identical blob).</summary>
     public void Commit(string ingestPath, Digest digest)
@@ -119,39 +129,96 @@ internal sealed class BlobStore
         }
     }
 
-    /// <summary>Removes ingest leftovers (files and folders) of processes that no longer run; returns how many.</summary>
-    public int CleanIngest()
+    /// <summary>
+    /// Removes ingest leftovers: files and folders of processes that no longer run, and kept downloads
+    /// (<c>&lt;hex&gt;.partial</c>) that no one writes and that are either already in place or untouched since
+    /// <paramref name="staleBefore"/>. Returns how many entries went.
+    /// </summary>
+    public int CleanIngest(DateTimeOffset staleBefore)
     {
         var removed = 0;
         foreach (var entry in Directory.EnumerateFileSystemEntries(IngestDirectory))
         {
             var name = Path.GetFileName(entry);
+            if (name.EndsWith(PartialSuffix, StringComparison.Ordinal) && name.Length == 64 + PartialSuffix.Length)
+            {
+                removed += CleanPartial(entry, name[..64], staleBefore) ? 1 : 0;
+                continue;
+            }
+
+            if (name.EndsWith(LockSuffix, StringComparison.Ordinal) && name.Length == 64 + LockSuffix.Length)
+            {
+                // Deleting a lock file is safe only once its blob is in place: whoever still locks the old file then
+                // finds the blob and writes nothing.
+                if (Digest.TryParse(Digest.Sha256 + ":" + name[..64], out var locked) && Exists(locked) && TryDelete(entry))
+                {
+                    removed++;
+                }
+
+                continue;
+            }
+
             var parts = name.Split('.');
-            // Names carry the owner's PID: <what>.<pid>.<id>[.suffix]; a lock file has no PID and is kept.
+            // Other names carry the owner's PID: <what>.<pid>.<id>[.suffix].
             if (parts.Length < 3 || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) || IsAlive(pid))
             {
                 continue;
             }
 
-            try
-            {
-                if (Directory.Exists(entry))
-                {
-                    Directory.Delete(entry, recursive: true);
-                }
-                else
-                {
-                    File.Delete(entry);
-                }
-
-                removed++;
-            }
-            catch (IOException)
-            {
-            }
+            removed += TryDelete(entry) ? 1 : 0;
         }
 
         return removed;
+    }
+
+    /// <summary>Removes a kept download when its blob is in place or it went stale, unless a writer holds its lock.</summary>
+    private bool CleanPartial(string path, string hex, DateTimeOffset staleBefore)
+    {
+        if (!Digest.TryParse(Digest.Sha256 + ":" + hex, out var digest))
+        {
+            return false;
+        }
+
+        if (!Exists(digest) && File.GetLastWriteTimeUtc(path) >= staleBefore.UtcDateTime)
+        {
+            return false;
+        }
+
+        FileStream? held;
+        try
+        {
+            held = new FileStream(LockPath(digest), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+
+        using (held)
+        {
+            return TryDelete(path);
+        }
+    }
+
+    private static bool TryDelete(string entry)
+    {
+        try
+        {
+            if (Directory.Exists(entry))
+            {
+                Directory.Delete(entry, recursive: true);
+            }
+            else
+            {
+                File.Delete(entry);
+            }
+
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     public static bool IsAlive(int pid)

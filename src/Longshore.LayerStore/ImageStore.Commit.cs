@@ -29,7 +29,8 @@ public sealed partial class ImageStore
 
     /// <summary>
     /// Starts writing a blob into <c>ingest/</c>; null when the store already holds it. One writer per blob at a time,
-    /// across processes: a second writer waits here and then finds the blob in place.
+    /// across processes: a second writer waits here and then finds the blob in place, or, when the first gave up or died,
+    /// continues from the bytes it left (<see cref="BlobIngestStream.ResumedBytes"/>).
     /// </summary>
     public async Task<BlobIngestStream?> BeginIngestAsync(Descriptor blob, CancellationToken cancellationToken = default)
     {
@@ -39,21 +40,21 @@ public sealed partial class ImageStore
             return null;
         }
 
-        var lockPath = Path.Combine(_blobs.IngestDirectory, blob.Digest.Hex + ".lock");
+        var lockPath = _blobs.LockPath(blob.Digest);
         var blobLock = await AcquireFileLockAsync(lockPath, cancellationToken);
         try
         {
             if (_blobs.Exists(blob.Digest))
             {
-                await ReleaseFileLockAsync(blobLock, lockPath);
+                await ReleaseFileLockAsync(blobLock, lockPath, blobInPlace: true);
                 return null;
             }
 
-            return new BlobIngestStream(_blobs, blob, _blobs.NewIngestPath(blob.Digest), () => ReleaseFileLockAsync(blobLock, lockPath));
+            return await BlobIngestStream.OpenAsync(_blobs, blob, _blobs.PartialPath(blob.Digest), inPlace => ReleaseFileLockAsync(blobLock, lockPath, inPlace), cancellationToken);
         }
         catch
         {
-            await ReleaseFileLockAsync(blobLock, lockPath);
+            await ReleaseFileLockAsync(blobLock, lockPath, blobInPlace: false);
             throw;
         }
     }
@@ -124,9 +125,17 @@ public sealed partial class ImageStore
         }
     }
 
-    private static async ValueTask ReleaseFileLockAsync(FileStream blobLock, string path)
+    /// <summary>
+    /// Unlocks a blob. The lock file goes only once the blob is in place: a writer that opened the old file just before
+    /// could otherwise lock it while a third creates a new one, and two would write the same ingest file.
+    /// </summary>
+    private static async ValueTask ReleaseFileLockAsync(FileStream blobLock, string path, bool blobInPlace)
     {
-        File.Delete(path);
+        if (blobInPlace)
+        {
+            File.Delete(path);
+        }
+
         await blobLock.DisposeAsync();
     }
 

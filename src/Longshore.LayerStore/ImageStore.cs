@@ -80,7 +80,7 @@ public sealed partial class ImageStore : IDisposable
             transaction.Commit();
         }
 
-        var cleaned = _blobs.CleanIngest();
+        var cleaned = _blobs.CleanIngest(Now - _options.PartialDownloadRetention);
         var known = new HashSet<string>(StoreDatabase.Query(connection, "SELECT digest FROM blobs UNION SELECT digest FROM lease_blobs", r => r.GetString(0)), StringComparer.Ordinal);
         var orphans = 0;
         foreach (var (digest, path) in _blobs.EnumerateFiles())

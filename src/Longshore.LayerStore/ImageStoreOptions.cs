@@ -2,9 +2,15 @@ using Microsoft.Extensions.Logging;
 
 namespace Longshore.LayerStore;
 
-/// <summary>How an <see cref="ImageStore"/> behaves: clock and logging.</summary>
+/// <summary>How an <see cref="ImageStore"/> behaves: clock, logging, how long interrupted downloads are kept.</summary>
 public sealed record ImageStoreOptions
 {
+    /// <summary>
+    /// An interrupted download stays in <c>ingest/</c> for the next pull to resume; opening the store removes one that
+    /// nothing wrote to for this long (containerd's pull leases expire after 24 h too).
+    /// </summary>
+    public TimeSpan PartialDownloadRetention { get; init; } = TimeSpan.FromHours(24);
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     public ILogger? Logger { get; init; }
