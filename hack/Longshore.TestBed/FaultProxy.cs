@@ -25,6 +25,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private ProxyFault? _fault;
     private int _remaining;
     private int _faulted;
+    private long _bodyBytes;
 
     private FaultProxy(Uri upstream, X509Certificate2? certificate)
     {
@@ -43,6 +44,9 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Every request seen, as "METHOD path".</summary>
     public IReadOnlyCollection<string> Seen => _seen.ToArray();
+
+    /// <summary>Bytes of response bodies passed on from the registry (what a client downloaded through the proxy).</summary>
+    public long BodyBytesForwarded => Interlocked.Read(ref _bodyBytes);
 
     /// <summary>How many requests got the fault.</summary>
     public int Faulted => Volatile.Read(ref _faulted);
@@ -150,6 +154,7 @@ public sealed class FaultProxy : IAsyncDisposable
 
     private static bool Matches(ProxyFault fault, HttpHead request) =>
         (fault.PathContains is null || request.Path.Contains(fault.PathContains, StringComparison.Ordinal))
+        && (!fault.RangeOnly || request.Range is not null)
         && (fault.Method is null || request.Method.Equals(fault.Method, StringComparison.OrdinalIgnoreCase));
 
     private async Task ApplyAsync(ProxyFault fault, HttpHead request, byte[] body, Socket socket, Stream client, CancellationToken token)
@@ -180,8 +185,17 @@ public sealed class FaultProxy : IAsyncDisposable
             case ProxyFaultKind.RedirectToHttp:
                 await WriteAsync(client, "307 Temporary Redirect", string.Empty, [$"Location: http://{request.HostHeader}{request.Path}"], token);
                 return;
-            case ProxyFaultKind.StallAfterHeaders or ProxyFaultKind.SlowDrip:
+            case ProxyFaultKind.StallAfterHeaders or ProxyFaultKind.SlowDrip or ProxyFaultKind.CutBody:
                 await ForwardAsync(request, body, client, fault, stripAuthorization: false, token);
+                return;
+            case ProxyFaultKind.IgnoreRange:
+                await ForwardAsync(request.WithHeader("Range", null), body, client, null, stripAuthorization: false, token);
+                return;
+            case ProxyFaultKind.ShiftRange:
+                await ForwardAsync(request.WithHeader("Range", "bytes=0-"), body, client, null, stripAuthorization: false, token);
+                return;
+            case ProxyFaultKind.RangeNotSatisfiable:
+                await WriteAsync(client, "416 Range Not Satisfiable", string.Empty, [], token);
                 return;
             default:
                 await ForwardAsync(request, body, client, null, stripAuthorization: true, token);
@@ -246,8 +260,27 @@ public sealed class FaultProxy : IAsyncDisposable
             }
         }
 
-        await client.WriteAsync(leftover, token);
-        await server.CopyToAsync(client, token);
+        // Counts what reaches the client; a cut passes on only its share of the body and closes the connection.
+        var allowed = tamper?.Kind is ProxyFaultKind.CutBody ? tamper.BodyBytes : long.MaxValue;
+        var first = (int)Math.Min(leftover.Length, allowed);
+        await client.WriteAsync(leftover.AsMemory(0, first), token);
+        Interlocked.Add(ref _bodyBytes, first);
+        allowed -= first;
+        var buffer = new byte[64 * 1024];
+        while (allowed > 0)
+        {
+            var read = await server.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, allowed)), token);
+            if (read == 0)
+            {
+                break;
+            }
+
+            await client.WriteAsync(buffer.AsMemory(0, read), token);
+            Interlocked.Add(ref _bodyBytes, read);
+            allowed -= read;
+        }
+
+        await client.FlushAsync(token);
     }
 
     private static async Task WriteAsync(Stream client, string status, string body, IReadOnlyList<string> headers, CancellationToken token)

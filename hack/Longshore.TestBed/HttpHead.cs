@@ -11,6 +11,20 @@ internal sealed record HttpHead(string Method, string Path, string Version, IRea
 
     public string HostHeader => Header("Host") ?? "localhost";
 
+    public string? Range => Header("Range");
+
+    /// <summary>This head with header <paramref name="name"/> set to <paramref name="value"/>, or removed when null.</summary>
+    public HttpHead WithHeader(string name, string? value)
+    {
+        var headers = Headers.Where(h => !h.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (value is not null)
+        {
+            headers.Add((name, value));
+        }
+
+        return this with { Headers = headers };
+    }
+
     public static HttpHead Parse(byte[] head)
     {
         var lines = Encoding.ASCII.GetString(head).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);

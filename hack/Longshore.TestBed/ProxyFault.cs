@@ -9,6 +9,9 @@ public sealed record ProxyFault(ProxyFaultKind Kind)
     /// <summary>Only requests with this method (e.g. "GET"); null for all.</summary>
     public string? Method { get; init; }
 
+    /// <summary>Only requests that carry a <c>Range</c> header (a download continuing).</summary>
+    public bool RangeOnly { get; init; }
+
     /// <summary>How many matching requests get the fault; later ones pass through (a storm that ends).</summary>
     public int Times { get; init; } = int.MaxValue;
 

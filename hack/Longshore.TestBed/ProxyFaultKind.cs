@@ -29,4 +29,16 @@ public enum ProxyFaultKind
 
     /// <summary>Answers 307 to the same path on plain http.</summary>
     RedirectToHttp,
+
+    /// <summary>Forwards the request and passes on <see cref="ProxyFault.BodyBytes"/> bytes of the body, then closes the connection.</summary>
+    CutBody,
+
+    /// <summary>Forwards the request without its <c>Range</c> header, so the registry answers 200 with the whole body.</summary>
+    IgnoreRange,
+
+    /// <summary>Forwards the request asking for the range from byte 0 instead, so the registry answers another range than asked.</summary>
+    ShiftRange,
+
+    /// <summary>Answers 416 Range Not Satisfiable without asking the registry.</summary>
+    RangeNotSatisfiable,
 }

@@ -161,33 +161,46 @@ public sealed class RegistryClient : IDisposable
     }
 
     /// <summary>
-    /// Streams a blob into <paramref name="destination"/> (written from its current position), hashing while it streams;
-    /// throws <see cref="DigestMismatchException"/> on digest or size mismatch. Reports bytes written so far.
-    /// A transfer that breaks, stalls or crawls is started again when the destination can be rewound.
+    /// Streams a blob into <paramref name="destination"/>, which already holds the blob's first
+    /// <c>destination.Position</c> bytes when it is seekable (0 for a fresh download, more for one kept from an
+    /// interrupted pull). Reports the bytes of the blob held so far. A transfer that breaks, stalls or crawls continues
+    /// with a <c>Range</c> request from what arrived, as does a kept download; a registry that answers 200, 416 or another
+    /// range than asked makes it start over. Throws <see cref="DigestMismatchException"/> on a size mismatch, and on a
+    /// digest mismatch when this call streamed the whole blob; the digest of a download that continued a kept prefix
+    /// is for the destination to check (the store's ingest re-hashes the prefix).
     /// </summary>
     public async Task DownloadBlobAsync(ImageReference repository, Descriptor blob, Stream destination, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         var endpoint = Endpoint(repository.Domain);
         var uri = new Uri(endpoint.BaseAddress, $"v2/{repository.Path}/blobs/{blob.Digest}");
-        var start = destination.CanSeek ? destination.Position : 0;
-        for (var attempt = 0; ; attempt++)
+        using var transfer = new BlobTransfer(blob, destination);
+        if (transfer.Held > 0)
         {
+            _logger.LogInformation("resuming download of {Digest} from {Repository} at {Bytes} of {Size} bytes", blob.Digest, repository.Repository, transfer.Held, blob.Size);
+        }
+
+        var failures = 0;
+        while (true)
+        {
+            var before = transfer.Held;
             try
             {
-                await DownloadOnceAsync(endpoint, repository, blob, uri, destination, progress, cancellationToken);
+                await DownloadOnceAsync(endpoint, repository, transfer, uri, progress, cancellationToken);
                 return;
             }
             catch (Exception e) when (IsBrokenTransfer(e) && !cancellationToken.IsCancellationRequested)
             {
-                if (!destination.CanSeek || attempt >= _options.MaxRetries)
+                // An attempt that moved the download forward starts the count afresh: a connection cut again and
+                // again still ends, as each cut leaves fewer bytes to fetch.
+                failures = transfer.Held > before ? 1 : failures + 1;
+                if (!destination.CanSeek || failures > _options.MaxRetries)
                 {
                     throw new RegistryException(RegistryFailure.Describe(e, $"registry {endpoint.Registry}", _options, cancellationToken) + $" (download {blob.Digest})", null, null, e);
                 }
 
-                _logger.LogWarning("download of {Digest} from {Repository} broke ({Error}); starting it again", blob.Digest, repository.Repository, e.Message);
-                destination.Position = start;
-                destination.SetLength(start);
-                await Task.Delay(RetryDelay.For(attempt, _options), _options.TimeProvider, cancellationToken);
+                _logger.LogWarning("download of {Digest} from {Repository} broke at {Bytes} of {Size} bytes ({Error}); continuing it", blob.Digest, repository.Repository, transfer.Held, blob.Size, e.Message);
+                transfer.Resynchronise();
+                await Task.Delay(RetryDelay.For(failures - 1, _options), _options.TimeProvider, cancellationToken);
             }
         }
     }
@@ -395,39 +408,66 @@ public sealed class RegistryClient : IDisposable
         await EnsureSuccessAsync(endpoint, response, $"upload {blob.Digest} to {repository.Repository}", cancellationToken);
     }
 
-    private async Task DownloadOnceAsync(RegistryEndpoint endpoint, ImageReference repository, Descriptor blob, Uri uri, Stream destination, IProgress<long>? progress, CancellationToken cancellationToken)
+    /// <summary>One request for what the transfer still lacks; a registry that does not serve the range asked for makes it start over.</summary>
+    private async Task DownloadOnceAsync(RegistryEndpoint endpoint, ImageReference repository, BlobTransfer transfer, Uri uri, IProgress<long>? progress, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(endpoint, PullScope(repository), new HttpRequestMessage(HttpMethod.Get, uri), cancellationToken);
+        var blob = transfer.Blob;
+        if (transfer.Held == blob.Size)
+        {
+            transfer.Verify(repository);
+            return;
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        var offset = transfer.Held;
+        if (offset > 0)
+        {
+            request.Headers.Range = new RangeHeaderValue(offset, null);
+        }
+
+        using var response = await SendAsync(endpoint, PullScope(repository), request, cancellationToken);
         if (response.StatusCode is HttpStatusCode.NotFound)
         {
             throw new RegistryException($"blob unknown: {blob.Digest} in {repository.Repository}", HttpStatusCode.NotFound, "BLOB_UNKNOWN");
         }
 
-        await EnsureSuccessAsync(endpoint, response, $"download {blob.Digest} from {repository.Repository}", cancellationToken);
-        if (response.Content.Headers.ContentLength is { } announced && announced != blob.Size)
+        if (offset > 0 && RangeRefusal(response, offset, blob.Size) is { } refusal)
         {
-            throw new DigestMismatchException(blob.Digest, $"{announced} bytes", $"blob {blob.Digest} from {repository.Repository} is announced as {announced} bytes, its descriptor says {blob.Size}");
+            _logger.LogWarning("registry {Registry} {Refusal} for {Digest} at byte {Offset}; downloading it again from the start", endpoint.Registry, refusal, blob.Digest, offset);
+            transfer.StartOver();
+            if (response.StatusCode is not HttpStatusCode.OK)
+            {
+                response.Dispose();
+                await DownloadOnceAsync(endpoint, repository, transfer, uri, progress, cancellationToken);
+                return;
+            }
+        }
+        else
+        {
+            await EnsureSuccessAsync(endpoint, response, $"download {blob.Digest} from {repository.Repository}", cancellationToken);
         }
 
-        using var hasher = blob.Digest.CreateHasher();
+        var expected = blob.Size - transfer.Held;
+        if (response.Content.Headers.ContentLength is { } announced && announced != expected)
+        {
+            throw new DigestMismatchException(blob.Digest, $"{announced} bytes", $"blob {blob.Digest} from {repository.Repository} is announced as {announced} bytes, {expected} were expected (its descriptor says {blob.Size} in all)");
+        }
+
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(256 * 1024);
-        long written = 0;
         try
         {
             int read;
             // The body is guarded: a stall or a crawl ends this read with a TimeoutException.
             while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
             {
-                written += read;
-                if (written > blob.Size)
+                if (transfer.Held + read > blob.Size)
                 {
                     throw new DigestMismatchException(blob.Digest, $"more than {blob.Size} bytes", $"blob {blob.Digest} from {repository.Repository} is larger than its descriptor's {blob.Size} bytes");
                 }
 
-                hasher.AppendData(buffer, 0, read);
-                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                progress?.Report(written);
+                await transfer.AppendAsync(buffer.AsMemory(0, read), cancellationToken);
+                progress?.Report(transfer.Held);
             }
         }
         finally
@@ -435,17 +475,33 @@ public sealed class RegistryClient : IDisposable
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        if (written != blob.Size)
+        if (transfer.Held != blob.Size)
         {
-            throw new DigestMismatchException(blob.Digest, $"{written} bytes", $"blob {blob.Digest} from {repository.Repository} has {written} bytes, its descriptor says {blob.Size}");
+            throw new DigestMismatchException(blob.Digest, $"{transfer.Held} bytes", $"blob {blob.Digest} from {repository.Repository} has {transfer.Held} bytes, its descriptor says {blob.Size}");
         }
 
-        var actual = blob.Digest.FromHasher(hasher);
-        if (actual != blob.Digest)
+        transfer.Verify(repository);
+    }
+
+    /// <summary>Why an answer to <c>Range: bytes=offset-</c> cannot continue the download, or null when it can (a matching 206).</summary>
+    private static string? RangeRefusal(HttpResponseMessage response, long offset, long size)
+    {
+        switch (response.StatusCode)
         {
-            throw new DigestMismatchException(blob.Digest, actual.ToString(), $"blob from {repository.Repository} hashes to {actual}, expected {blob.Digest}");
+            case HttpStatusCode.OK:
+                return "ignored the range and sent the whole blob";
+            case HttpStatusCode.RequestedRangeNotSatisfiable:
+                return "refused the range (416)";
+            case HttpStatusCode.PartialContent:
+                var range = response.Content.Headers.ContentRange;
+                return range is { Unit: "bytes", From: { } from, To: { } to } && from == offset && to == size - 1 && (range.Length is null || range.Length == size)
+                    ? null
+                    : $"answered another range ({range?.ToString() ?? "no Content-Range"})";
+            default:
+                return null;
         }
     }
+
 
     /// <summary>Sends through the pipeline with this client's credentials; transport failures become one-line <see cref="RegistryException"/>s.</summary>
     private async Task<HttpResponseMessage> SendAsync(RegistryEndpoint endpoint, string scope, HttpRequestMessage request, CancellationToken cancellationToken)

@@ -11,13 +11,15 @@ namespace Longshore.Transfer;
 /// Pulls images from registries into an <see cref="ImageStore"/>: resolves the reference (for an index, the requested
 /// platform), leases every blob the image needs so no garbage collection removes them meanwhile, ingests the missing
 /// blobs (several layers at once, each verified before it is renamed into place) and commits the image and its tag in
-/// one transaction. Pulls through one puller that share a layer download it once; pulls in other processes wait on the
-/// store's per-blob ingest lock and then find the blob in place.
+/// one transaction. Pulls through one puller that share a layer download it once, and the download carries on while any
+/// of them still waits for it (one pull cancelled or timed out does not end it for the others); pulls in other processes
+/// wait on the store's per-blob ingest lock and then find the blob in place. A download that breaks or is abandoned
+/// stays in the store's <c>ingest/</c>, and the next pull of the layer continues it with a <c>Range</c> request.
 /// </summary>
 public sealed class ImagePuller(ImageStore store, ILogger<ImagePuller>? logger = null)
 {
     private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
-    private readonly ConcurrentDictionary<Digest, Lazy<Task<bool>>> _downloads = new();
+    private readonly ConcurrentDictionary<Digest, SharedDownload> _downloads = new();
 
     public async Task<PullResult> PullAsync(ImageReference reference, RegistryClient registry, PullOptions? options = null, IProgress<PullProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -131,52 +133,62 @@ public sealed class ImagePuller(ImageStore store, ILogger<ImagePuller>? logger =
         }
     }
 
-    /// <summary>Downloads one layer unless another pull already does or did; true when this call downloaded it.</summary>
+    /// <summary>
+    /// Waits for one layer's download, joining the one under way or starting it; true when this call is the one to count
+    /// it as downloaded (once per download). Leaving (cancelled) ends the download only when no other pull waits for it.
+    /// </summary>
     private async Task<bool> FetchLayerAsync(ImageReference reference, RegistryClient registry, Descriptor layer, IProgress<PullProgress>? progress, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var mine = new Lazy<Task<bool>>(() => DownloadLayerAsync(reference, registry, layer, progress, cancellationToken));
-            var shared = _downloads.GetOrAdd(layer.Digest, mine);
-            if (ReferenceEquals(shared, mine))
+            var download = _downloads.GetOrAdd(layer.Digest, _ => new SharedDownload(layer, _logger));
+            if (!download.TryJoin(progress))
             {
-                try
-                {
-                    // The owner waits for the download itself: it ends promptly on cancellation, after removing its ingest file.
-                    return await shared.Value;
-                }
-                finally
-                {
-                    _downloads.TryRemove(new KeyValuePair<Digest, Lazy<Task<bool>>>(layer.Digest, shared));
-                }
+                // Its last waiter just left and it is ending: a new download continues from what it kept.
+                _downloads.TryRemove(new KeyValuePair<Digest, SharedDownload>(layer.Digest, download));
+                await download.Ended;
+                continue;
             }
 
+            download.Start(ct => DownloadLayerAsync(reference, registry, layer, download, ct), () => _downloads.TryRemove(new KeyValuePair<Digest, SharedDownload>(layer.Digest, download)));
             try
             {
-                await shared.Value.WaitAsync(cancellationToken);
-                return false;
+                return await download.Downloaded.WaitAsync(cancellationToken) && download.Claim();
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            finally
             {
-                // The pull that owned the download was cancelled, this one was not: take the download over.
+                download.Leave(progress);
             }
         }
     }
 
-    private async Task<bool> DownloadLayerAsync(ImageReference reference, RegistryClient registry, Descriptor layer, IProgress<PullProgress>? progress, CancellationToken cancellationToken)
+    private async Task<bool> DownloadLayerAsync(ImageReference reference, RegistryClient registry, Descriptor layer, IProgress<PullProgress> progress, CancellationToken cancellationToken)
     {
-        await using var ingest = await store.BeginIngestAsync(layer, cancellationToken);
-        if (ingest is null)
+        for (var attempt = 0; ; attempt++)
         {
-            return false;
-        }
+            await using var ingest = await store.BeginIngestAsync(layer, cancellationToken);
+            if (ingest is null)
+            {
+                return false;
+            }
 
-        var reporter = progress is null ? null : new ByteProgress(b => progress.Report(new PullProgress(layer.Digest, LayerPullStatus.Downloading, b, layer.Size)));
-        await registry.DownloadBlobAsync(reference, layer, ingest, reporter, cancellationToken);
-        progress?.Report(new PullProgress(layer.Digest, LayerPullStatus.Verifying, layer.Size, layer.Size));
-        await ingest.CommitAsync(cancellationToken);
-        _logger.LogDebug("downloaded {Digest} ({Bytes} bytes) from {Repository}", layer.Digest, layer.Size, reference.Repository);
-        return true;
+            var reporter = new ByteProgress(b => progress.Report(new PullProgress(layer.Digest, LayerPullStatus.Downloading, b, layer.Size)));
+            await registry.DownloadBlobAsync(reference, layer, ingest, reporter, cancellationToken);
+            progress.Report(new PullProgress(layer.Digest, LayerPullStatus.Verifying, layer.Size, layer.Size));
+            try
+            {
+                await ingest.CommitAsync(cancellationToken);
+            }
+            catch (StoreCorruptException e) when (ingest.ResumedBytes > 0 && attempt == 0)
+            {
+                // The kept prefix was bad (e.g. torn by a crash); the ingest discarded it, so the next attempt starts from zero.
+                _logger.LogWarning("download of {Digest} that resumed at {Bytes} bytes failed verification ({Error}); downloading it whole", layer.Digest, ingest.ResumedBytes, e.Message);
+                continue;
+            }
+
+            _logger.LogDebug("downloaded {Digest} ({Bytes} bytes, {Resumed} of them kept from before) from {Repository}", layer.Digest, layer.Size, ingest.ResumedBytes, reference.Repository);
+            return true;
+        }
     }
 
     /// <summary>
