@@ -157,7 +157,10 @@ public sealed class ImagePuller(ImageStore store, ILogger<ImagePuller>? logger =
             }
             finally
             {
-                download.Leave(progress);
+                if (download.Leave(progress))
+                {
+                    await download.Ended;
+                }
             }
         }
     }

@@ -60,20 +60,24 @@ internal sealed class SharedDownload(Descriptor layer, ILogger logger) : IProgre
     /// <summary>True for the first waiter to ask after a successful download: the one pull that counts it as downloaded.</summary>
     public bool Claim() => Interlocked.Exchange(ref _claimed, 1) == 0;
 
-    /// <summary>Removes a waiting pull; the last one to leave an unfinished download cancels it.</summary>
-    public void Leave(IProgress<PullProgress>? progress)
+    /// <summary>
+    /// Removes a waiting pull; the last one to leave an unfinished download cancels it and is told so (true), to wait
+    /// for <see cref="Ended"/>: a cancelled pull returns only once its download let go of the layer's ingest file.
+    /// </summary>
+    public bool Leave(IProgress<PullProgress>? progress)
     {
         lock (_gate)
         {
             _waiters.Remove(progress);
             if (_waiters.Count > 0 || _closed)
             {
-                return;
+                return false;
             }
 
             _closed = true;
             logger.LogDebug("no pull waits for {Digest} any more; stopping its download, which stays for the next pull to continue", layer.Digest);
             _cancel.Cancel();
+            return true;
         }
     }
 

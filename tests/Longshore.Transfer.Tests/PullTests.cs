@@ -125,21 +125,23 @@ public sealed class PullTests(RegistryFixture registry)
         var second = new TestImageBuilder().WithSharedLayer(shared).WithFile("app", "two").Build();
         await Skopeo.PublishAsync(first, registry.Server, "store/shared-a:1");
         await Skopeo.PublishAsync(second, registry.Server, "store/shared-b:1");
+        await using var proxy = FaultProxy.Start(registry.Server.BaseAddress);
         using var scope = new TransferScope();
-        var downloads = new System.Collections.Concurrent.ConcurrentBag<Digest>();
+        var verified = new System.Collections.Concurrent.ConcurrentBag<Digest>();
         var progress = new SynchronousProgress<PullProgress>(p =>
         {
             if (p.Status == LayerPullStatus.Verifying)
             {
-                downloads.Add(p.Layer);
+                verified.Add(p.Layer);
             }
         });
 
         var results = await Task.WhenAll(
-            scope.PullAsync(registry.Server.Reference("store/shared-a:1"), progress: progress),
-            scope.PullAsync(registry.Server.Reference("store/shared-b:1"), progress: progress));
+            scope.PullAsync(proxy.Reference("store/shared-a:1"), progress: progress),
+            scope.PullAsync(proxy.Reference("store/shared-b:1"), progress: progress));
 
-        downloads.Count(d => d == shared.Digest).Should().Be(1);
+        proxy.Seen.Count(s => s.StartsWith("GET ", StringComparison.Ordinal) && s.Contains(shared.Digest.Hex, StringComparison.Ordinal)).Should().Be(1);
+        verified.Should().Contain(shared.Digest, "a pull waiting on another's download sees its progress too");
         results.Sum(r => r.LayersDownloaded).Should().Be(3);
         scope.Store.List().Should().HaveCount(2);
         (await scope.Store.FsckAsync()).Clean.Should().BeTrue();
@@ -195,8 +197,11 @@ public sealed class PullTests(RegistryFixture registry)
         scope.Store.List().Should().BeEmpty();
         scope.Reopen();
         (await scope.Store.FsckAsync()).Clean.Should().BeTrue();
-        Directory.EnumerateFiles(Path.Combine(scope.Root, "ingest"), "*.partial").Should().BeEmpty();
+        // What was fetched stays, named by layer, for the next pull to continue.
+        Directory.EnumerateFiles(Path.Combine(scope.Root, "ingest"), "*.partial").Select(Path.GetFileName)
+            .Should().BeSubsetOf(image.Layers.Select(l => l.Digest.Hex + ".partial"));
         (await scope.PullAsync(registry.Server.Reference("store/cancel:1"))).ImageId.Should().Be(image.ConfigDigest);
+        Directory.EnumerateFiles(Path.Combine(scope.Root, "ingest"), "*.partial").Should().BeEmpty();
     }
 
     [Fact]
