@@ -69,7 +69,7 @@ public static class CliApplication
         {
             // Whatever a cancelled operation ends with (its cancellation, or a transfer it cut short), the user asked
             // for it: one line, no stack.
-            await environment.Error.WriteLineAsync("Interrupted: nothing partial was kept.");
+            await environment.Error.WriteLineAsync("Interrupted: no image was half-written; the next pull continues the download.");
             return interruptedExitCode?.Invoke() ?? TerminationSignals.InterruptExitCode;
         }
         catch (Exception e)

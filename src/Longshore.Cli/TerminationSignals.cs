@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace Longshore.Cli;
 
 /// <summary>
-/// Turns the first SIGINT (Ctrl+C) or SIGTERM into a cancellation, so that the command stops cleanly (nothing partial is
-/// kept) and exits with the shell's code for that signal: 130 for SIGINT, 143 for SIGTERM. A second signal is left to
+/// Turns the first SIGINT (Ctrl+C) or SIGTERM into a cancellation, so that the command stops cleanly (no image half-written;
+/// a download's bytes stay for the next pull to continue) and exits with the shell's code for that signal: 130 for SIGINT, 143 for SIGTERM. A second signal is left to
 /// the runtime's default, which ends the process at once.
 /// </summary>
 internal sealed class TerminationSignals : IDisposable

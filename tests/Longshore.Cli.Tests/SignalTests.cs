@@ -69,14 +69,16 @@ public sealed class SignalTests(RegistryFixture registry)
 
         var stderr = (await error).TrimEnd();
         process.ExitCode.Should().Be(exitCode, $"stdout: {output} stderr: {stderr}");
-        stderr.Split('\n').Should().ContainSingle().Which.Should().Be("Interrupted: nothing partial was kept.");
+        stderr.Split('\n').Should().ContainSingle().Which.Should().Be("Interrupted: no image was half-written; the next pull continues the download.");
 
-        // No image, no partial download, and a store that fsck finds clean.
+        // No image, a store that fsck finds clean, and only the image's own layers kept for the next pull to continue.
         (await cli.OkAsync("image", "ls", "-q")).Trim().Should().BeEmpty();
         var fsck = await cli.RunAsync("fsck");
         fsck.ExitCode.Should().Be(0, fsck.Output + fsck.Error);
         fsck.Output.Should().Contain("no problems");
-        Directory.EnumerateFiles(Path.Combine(cli.Store, "ingest"), "*.partial").Should().BeEmpty();
+        Directory.EnumerateFiles(Path.Combine(cli.Store, "ingest"), "*.partial").Select(Path.GetFileName)
+            .Should().BeSubsetOf(image.Layers.Select(l => l.Digest.Hex + ".partial"));
         (await cli.OkAsync("image", "pull", registry.Server.Reference(name))).Should().Contain("Status: Downloaded newer image");
+        Directory.EnumerateFiles(Path.Combine(cli.Store, "ingest"), "*.partial").Should().BeEmpty();
     }
 }
