@@ -19,6 +19,7 @@ internal sealed class LongshoreOnNode : IAsyncDisposable
     private readonly Kubernetes _agentClient;
     private readonly WebApplication _operator;
     private readonly WebApplication _agent;
+    private KubeNode? _webhooksOn;
 
     private LongshoreOnNode(Kubernetes operatorClient, Kubernetes agentClient, WebApplication @operator, WebApplication agent, CriImageRuntime runtime, OperatorOptions options)
     {
@@ -35,9 +36,13 @@ internal sealed class LongshoreOnNode : IAsyncDisposable
     /// <summary>How the operator runs: it listens on the host's end of the node's veth, where the node's API server reaches its webhooks.</summary>
     public OperatorOptions Options { get; }
 
-    /// <summary>Registers the shipped webhook configurations with the node's API server, pointed at this operator.</summary>
-    public Task RegisterWebhooksAsync(IKubernetes admin) =>
-        WebhookRegistration.RegisterAsync(admin, Options.WebhookPort, _operator.Services.GetRequiredService<WebhookCertificate>().CertificatePem, Options.ListenAddress);
+    /// <summary>Registers the shipped webhook configurations with the node's API server, pointed at this operator, until it stops.</summary>
+    public async Task RegisterWebhooksAsync(KubeNode node)
+    {
+        using var admin = node.Api.CreateClient();
+        await WebhookRegistration.RegisterAsync(admin, Options.WebhookPort, _operator.Services.GetRequiredService<WebhookCertificate>().CertificatePem, Options.ListenAddress);
+        _webhooksOn = node;
+    }
 
     public static async Task<LongshoreOnNode> StartAsync(KubeNode node)
     {
@@ -70,6 +75,13 @@ internal sealed class LongshoreOnNode : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_webhooksOn is not null)
+        {
+            // Webhooks that fail closed must not outlive the operator they call: the next test's objects would be refused.
+            using var admin = _webhooksOn.Api.CreateClient();
+            await WebhookRegistration.UnregisterAsync(admin);
+        }
+
         await _agent.StopAsync();
         await _operator.StopAsync();
         await _agent.DisposeAsync();

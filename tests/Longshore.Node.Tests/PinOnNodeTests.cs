@@ -21,7 +21,7 @@ public sealed class PinOnNodeTests(KubeNodeFixture cluster) : IClassFixture<Kube
         var node = cluster.Node;
         await using var longshore = await LongshoreOnNode.StartAsync(node);
         using var admin = cluster.Api.CreateClient();
-        await longshore.RegisterWebhooksAsync(admin);
+        await longshore.RegisterWebhooksAsync(node);
         var (locked, reference) = await Workloads.PublishAppAsync(node, "pin/app:1", "the locked build");
         var repository = node.Registry.Reference("pin/app");
 
@@ -64,7 +64,7 @@ public sealed class PinOnNodeTests(KubeNodeFixture cluster) : IClassFixture<Kube
         var node = cluster.Node;
         await using var longshore = await LongshoreOnNode.StartAsync(node);
         using var admin = cluster.Api.CreateClient();
-        await longshore.RegisterWebhooksAsync(admin);
+        await longshore.RegisterWebhooksAsync(node);
         var (locked, reference) = await Workloads.PublishAppAsync(node, "enforce/app:1", "the approved build");
         var (other, _) = await Workloads.PublishAppAsync(node, "enforce/app:2", "a build nobody approved");
         var repository = node.Registry.Reference("enforce/app");
@@ -86,9 +86,10 @@ public sealed class PinOnNodeTests(KubeNodeFixture cluster) : IClassFixture<Kube
                     await admin.CoreV1.CreateNamespacedPodAsync(new V1Pod { Metadata = new V1ObjectMeta { Name = "probe" }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = offDigest }] } }, "enforced", dryRun: "All");
                     return null;
                 }
-                catch (k8s.Autorest.HttpOperationException e) when (e.Response.Content.Contains(locked.ManifestDigest.ToString(), StringComparison.Ordinal))
+                catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Forbidden)
                 {
-                    return "refused";
+                    // Refused before the lock too ("has not locked a digest ... yet"); the lock is there once it names the digest.
+                    return e.Response.Content.Contains($"expected {locked.ManifestDigest}", StringComparison.Ordinal) ? "refused" : null;
                 }
             },
             "the namespace is labelled and the lock reached the webhook",

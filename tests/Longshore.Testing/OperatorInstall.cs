@@ -4,7 +4,10 @@ using Longshore.TestBed;
 
 namespace Longshore.Testing;
 
-/// <summary>Installs Longshore's CRDs, its namespace and RBAC, and binds the operator's and agent's roles to users.</summary>
+/// <summary>
+/// Installs Longshore's CRDs, its namespace and RBAC, and binds the operator's and agent's roles to users; again on the
+/// same API server, it leaves what is there (tests of one class share a cluster).
+/// </summary>
 public static class OperatorInstall
 {
     public const string Namespace = "longshore-system";
@@ -14,28 +17,39 @@ public static class OperatorInstall
     {
         await api.InstallCrdsAsync(KubeApiServer.RepositoryFile("config/crd/bases"));
         using var admin = api.CreateClient();
-        await admin.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Namespace } });
+        await CreateUnlessPresentAsync(() => admin.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Namespace } }));
         await api.ApplyAsync(KubeApiServer.RepositoryFile("config/rbac"));
         foreach (var (subject, role) in new[] { (operatorUser, "longshore-operator"), (agentUser, "longshore-agent") })
         {
-            await admin.RbacAuthorizationV1.CreateClusterRoleBindingAsync(new V1ClusterRoleBinding
+            await CreateUnlessPresentAsync(() => admin.RbacAuthorizationV1.CreateClusterRoleBindingAsync(new V1ClusterRoleBinding
             {
                 Metadata = new V1ObjectMeta { Name = $"{role}-test" },
                 RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = role },
                 Subjects = [subject],
-            });
-            await admin.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(
+            }));
+            await CreateUnlessPresentAsync(() => admin.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(
                 new V1RoleBinding
                 {
                     Metadata = new V1ObjectMeta { Name = $"{role}-test" },
                     RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = role },
                     Subjects = [subject],
                 },
-                Namespace);
+                Namespace));
         }
     }
 
     public static Rbacv1Subject User(string name) => new() { Kind = "User", Name = name, ApiGroup = "rbac.authorization.k8s.io" };
 
     public static Rbacv1Subject ServiceAccount(string @namespace, string name) => new() { Kind = "ServiceAccount", Name = name, NamespaceProperty = @namespace };
+
+    private static async Task CreateUnlessPresentAsync<T>(Func<Task<T>> create)
+    {
+        try
+        {
+            await create();
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+        }
+    }
 }

@@ -17,6 +17,7 @@ public static class WebhookRegistration
         ArgumentNullException.ThrowIfNull(admin);
         var objects = KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(KubeApiServer.RepositoryFile("config/webhook/manifests.yaml"), cancellationToken));
         var ca = Encoding.UTF8.GetBytes(caPem);
+        await UnregisterAsync(admin, cancellationToken);
         Admissionregistrationv1WebhookClientConfig Local(Admissionregistrationv1WebhookClientConfig shipped) =>
             new() { Url = $"https://{address}:{port}{shipped.Service.Path}", CaBundle = ca };
         foreach (var item in objects)
@@ -39,6 +40,30 @@ public static class WebhookRegistration
 
                     await admin.AdmissionregistrationV1.CreateMutatingWebhookConfigurationAsync(mutating, cancellationToken: cancellationToken);
                     break;
+            }
+        }
+    }
+
+    /// <summary>Removes the shipped webhook configurations, so that no call goes to an operator that has stopped.</summary>
+    public static async Task UnregisterAsync(IKubernetes admin, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        foreach (var item in KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(KubeApiServer.RepositoryFile("config/webhook/manifests.yaml"), cancellationToken)))
+        {
+            try
+            {
+                switch (item)
+                {
+                    case V1ValidatingWebhookConfiguration validating:
+                        await admin.AdmissionregistrationV1.DeleteValidatingWebhookConfigurationAsync(validating.Metadata.Name, cancellationToken: cancellationToken);
+                        break;
+                    case V1MutatingWebhookConfiguration mutating:
+                        await admin.AdmissionregistrationV1.DeleteMutatingWebhookConfigurationAsync(mutating.Metadata.Name, cancellationToken: cancellationToken);
+                        break;
+                }
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
             }
         }
     }
