@@ -11,7 +11,7 @@ namespace Longshore.Node.Tests;
 /// <summary>
 /// ImagePolicy Pin and Enforce on a real node: the API server calls the operator's webhooks for the Pods a
 /// Deployment's ReplicaSet creates; Pin rewrites them to the held digest, which kubelet runs even after the tag moved
-/// in the registry; Enforce admits Pods that name the locked digest and refuses the others.
+/// in the registry (the move shows as drift); Enforce admits Pods that name the locked digest and refuses the others.
 /// </summary>
 public sealed class PinOnNodeTests(KubeNodeFixture cluster) : IClassFixture<KubeNodeFixture>
 {
@@ -55,6 +55,17 @@ public sealed class PinOnNodeTests(KubeNodeFixture cluster) : IClassFixture<Kube
         pods.Should().OnlyContain(p => p.Status.ContainerStatuses.Single().ImageID == $"{repository}@{locked.ManifestDigest}", "kubelet ran the locked digest, not the tag's new one");
         var deployment = await admin.AppsV1.ReadNamespacedDeploymentAsync("app", "pinned");
         deployment.Spec.Template.Spec.Containers.Single().Image.Should().Be(reference, "templates are never changed");
+
+        // The held lock stays; the tag's move is drift until someone approves the new digest.
+        await policies.PatchAsync("pinned", "app", new { metadata = new { annotations = new Dictionary<string, string> { [PolicyRefresh.Annotation] = "moved" } } });
+        var drifted = await Poll.UntilAsync(
+            async () => await policies.GetAsync("pinned", "app") is { Status.Drift.TagMoved: 1 } p && Conditions.IsTrue(p.Status.Conditions, PolicyConditions.Drifted) ? p : null,
+            "the moved tag shows as drift",
+            seconds: 60,
+            intervalMilliseconds: 200);
+        var lockStatus = drifted.Status!.Locks!.Single();
+        (lockStatus.Digest, lockStatus.RegistryDigest).Should().Be((locked.ManifestDigest.ToString(), moved.ManifestDigest.ToString()));
+        drifted.Status.Drift!.PodsOffDigest.Should().Be(0, "the Pods run the held digest");
         (await cluster.Api.KubectlAsync(["delete", "namespace", "pinned", "--wait=false"])).EnsureSuccess();
     }
 
