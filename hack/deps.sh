@@ -3,9 +3,10 @@
 set -euo pipefail
 need=()
 # runc, containernetworking-plugins, busybox-static, iproute2 and util-linux run the real node's Pods (hack/Longshore.TestBed/KubeNode.cs).
+# e2fsprogs ships chattr, which the CLI tests use to make a store folder unwritable even for root.
 # prometheus ships promtool (the alert rules' checks and unit series) and the Prometheus the end-to-end alert test runs.
 for pkg in docker-registry containerd runc containernetworking-plugins busybox-static iproute2 util-linux etcd-server skopeo golang-go \
-  apache2-utils rsync curl ca-certificates openssl jq prometheus; do
+  apache2-utils rsync curl ca-certificates openssl jq prometheus e2fsprogs; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if ((${#need[@]})); then

@@ -23,9 +23,16 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<string?> StoreLockTimeout { get; } = new("--store-lock-timeout")
+    {
+        Description = "Seconds to wait for another process's change to the store before failing as locked (default 30; also $LONGSHORE_STORE_LOCK_TIMEOUT)",
+        Recursive = true,
+    };
+
     public void AddTo(RootCommand root)
     {
         root.Add(Store);
+        root.Add(StoreLockTimeout);
         root.Add(InsecureRegistries);
         root.Add(RegistryTimeout);
     }
@@ -35,8 +42,9 @@ internal sealed class GlobalOptions
 
     public ImageStore OpenStore(ParseResult parse, CliEnvironment environment)
     {
+        var lockTimeout = ParseSeconds(parse.GetValue(StoreLockTimeout) ?? environment.Variable("LONGSHORE_STORE_LOCK_TIMEOUT"), "--store-lock-timeout");
         OpenedStore = Path.GetFullPath(parse.GetValue(Store) is { Length: > 0 } store ? store : environment.DefaultStore);
-        return ImageStore.Open(OpenedStore);
+        return ImageStore.Open(OpenedStore, new ImageStoreOptions { LockTimeout = lockTimeout });
     }
 
     public CredentialStore Credentials(CliEnvironment environment) => new(environment.AuthFile, environment.DockerConfigFile);
@@ -70,9 +78,11 @@ internal sealed class GlobalOptions
         });
     }
 
-    private TimeSpan ParseTimeout(ParseResult parse, CliEnvironment environment)
+    private TimeSpan ParseTimeout(ParseResult parse, CliEnvironment environment) =>
+        ParseSeconds(parse.GetValue(RegistryTimeout) ?? environment.Variable("LONGSHORE_REGISTRY_TIMEOUT"), "--registry-timeout");
+
+    private static TimeSpan ParseSeconds(string? value, string option)
     {
-        var value = parse.GetValue(RegistryTimeout) ?? environment.Variable("LONGSHORE_REGISTRY_TIMEOUT");
         if (string.IsNullOrWhiteSpace(value))
         {
             return TimeSpan.FromSeconds(30);
@@ -80,7 +90,7 @@ internal sealed class GlobalOptions
 
         return double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds is >= 0.1 and <= 86400
             ? TimeSpan.FromSeconds(seconds)
-            : throw new CliException($"--registry-timeout: '{value}' is not a number of seconds between 0.1 and 86400", 2);
+            : throw new CliException($"{option}: '{value}' is not a number of seconds between 0.1 and 86400", 2);
     }
 
     public static ImageReference ParseReference(string value, string what)

@@ -27,7 +27,7 @@ public sealed partial class ImageStore : IDisposable
         _options = options;
         _logger = options.Logger ?? NullLogger.Instance;
         _blobs = new BlobStore(root);
-        _database = new StoreDatabase(Path.Combine(root, "metadata.db"));
+        _database = new StoreDatabase(Path.Combine(root, "metadata.db"), options.LockTimeout);
         _gcLockPath = Path.Combine(root, "gc.lock");
     }
 

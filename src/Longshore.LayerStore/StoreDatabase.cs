@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace Longshore.LayerStore;
 
 /// <summary>The store's metadata in SQLite (WAL): blobs, images, tags, repo digests, pins, in-use marks and pull leases.</summary>
-internal sealed class StoreDatabase(string path)
+internal sealed class StoreDatabase(string path, TimeSpan lockTimeout)
 {
     private const int SchemaVersion = 1;
 
@@ -13,14 +13,14 @@ internal sealed class StoreDatabase(string path)
         Mode = SqliteOpenMode.ReadWriteCreate,
         Cache = SqliteCacheMode.Private,
         Pooling = true,
-        DefaultTimeout = 30,
+        DefaultTimeout = Math.Max(1, (int)Math.Ceiling(lockTimeout.TotalSeconds)),
     }.ToString();
 
     public SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        Execute(connection, "PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;");
+        Execute(connection, $"PRAGMA busy_timeout = {(long)lockTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;");
         return connection;
     }
 

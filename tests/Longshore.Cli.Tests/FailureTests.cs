@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Formats.Tar;
 using System.Text;
 using Longshore.TestBed;
+using Microsoft.Data.Sqlite;
 
 namespace Longshore.Cli.Tests;
 
@@ -85,6 +86,28 @@ public sealed class FailureTests
         await File.WriteAllBytesAsync(Path.Combine(cli.Store, "metadata.db"), garbage);
 
         (await FailsAsync(cli, "image", "ls")).Should().Contain($"the store's database {Path.Combine(cli.Store, "metadata.db")} is damaged or not a database");
+    }
+
+    [Fact]
+    public async Task A_store_database_locked_by_another_process_is_named()
+    {
+        using var cli = new CliRun();
+        await cli.OkAsync("image", "ls");
+        var database = Path.Combine(cli.Store, "metadata.db");
+        // Another writer holding the database exclusively, as a long transaction of another longshore would.
+        using (var holder = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Pooling = false }.ToString()))
+        {
+            holder.Open();
+            using (var command = holder.CreateCommand())
+            {
+                command.CommandText = "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; CREATE TABLE held (x INTEGER);";
+                command.ExecuteNonQuery();
+            }
+
+            (await FailsAsync(cli, "--store-lock-timeout", "0.5", "image", "ls")).Should().Contain($"the store's database {database} is locked by another process");
+        }
+
+        (await cli.OkAsync("--store-lock-timeout", "0.5", "image", "ls")).Should().StartWith("REPOSITORY", "the lock went with its holder");
     }
 
     [Fact]
