@@ -7,6 +7,8 @@ namespace Longshore.Api;
 [Description("One node in the last run.")]
 public sealed class NodePruneResult
 {
+    public const int SkippedLimit = 10;
+
     [Description("Node name.")]
     [Required]
     [JsonPropertyName("node")]
@@ -28,6 +30,15 @@ public sealed class NodePruneResult
     [Description("Bytes freed.")]
     [JsonPropertyName("bytesReclaimed")]
     public long BytesReclaimed { get; set; } = 0;
+
+    [Description("Candidates the node left in place, in total (in use, pinned, wanted, kept, too recent).")]
+    [JsonPropertyName("imagesSkipped")]
+    public int ImagesSkipped { get; set; } = 0;
+
+    [Description("Candidates left in place and why, at most 10 (the node's NodeImage lists more while the run holds its request).")]
+    [MaxLength(SkippedLimit)]
+    [JsonPropertyName("skipped")]
+    public List<SkippedImage>? Skipped { get; set; }
 
     [Description("Error or note.")]
     [JsonPropertyName("message")]

@@ -257,6 +257,8 @@ public static class PruneRunPlanner
         ImagesRemoved = report.ImagesRemoved,
         BytesPlanned = report.BytesPlanned,
         BytesReclaimed = report.BytesReclaimed,
+        ImagesSkipped = report.SkippedCount,
+        Skipped = report.Skipped?.Take(NodePruneResult.SkippedLimit).Select(i => new SkippedImage { Image = i.Image, Reason = i.Reason }).ToList(),
         Message = report.Message,
     };
 

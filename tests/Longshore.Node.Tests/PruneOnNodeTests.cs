@@ -127,6 +127,9 @@ public sealed class PruneOnNodeTests(KubeNodeFixture cluster) : IClassFixture<Ku
         (await node.CtrAsync(["content", "ls"])).EnsureSuccess().StandardOutput.Should().Contain(shared.Digest.ToString());
         var status = (await prunes.GetAsync(null, "tidy"))!.Status!;
         Conditions.IsTrue(status.Conditions, PruneConditions.Degraded).Should().BeFalse();
+        var result = status.NodeResults!.Single();
+        result.ImagesSkipped.Should().Be(protectedIds.Length, "every protected image is a candidate left in place");
+        result.Skipped!.Select(i => i.Reason).Should().Contain([PruneSkipReason.InUse, PruneSkipReason.Kept]).And.Contain(r => r == PruneSkipReason.Wanted || r == PruneSkipReason.Pinned);
         var events = (await admin.CoreV1.ListEventForAllNamespacesAsync()).Items.Where(e => e.InvolvedObject.Kind == "ImagePrune" && e.InvolvedObject.Name == "tidy").ToList();
         events.Should().Contain(e => e.Reason == "RunStarted" && e.Message.Contains(real.RunId!)).And.Contain(e => e.Reason == "RunFinished" && e.Message.Contains(real.RunId!));
 

@@ -218,6 +218,24 @@ public sealed class PruneRunPlannerTests
     }
 
     [Fact]
+    public void A_nodes_result_keeps_what_it_left_in_place_and_why_after_its_report_is_gone()
+    {
+        var cluster = new Cluster(parallelism: 5, nodes: ["n1"]);
+        cluster.Clock.SetUtcNow(Created.AddHours(3));
+        cluster.Reconcile();
+        cluster.Report("n1", "Succeeded", removed: 1);
+        var report = cluster.NodeImages["n1"].Status!.PruneResults!.Single();
+        report.SkippedCount = 25;
+        report.Skipped = Enumerable.Range(0, NodePruneReport.ListLimit).Select(i => new SkippedImage { Image = $"app:{i}", Reason = i == 0 ? PruneSkipReason.InUse : PruneSkipReason.Kept }).ToList();
+        var result = cluster.Reconcile().Status.NodeResults!.Single();
+        cluster.ForgetReports();
+        result.ImagesSkipped.Should().Be(25);
+        result.Skipped.Should().HaveCount(NodePruneResult.SkippedLimit);
+        result.Skipped![0].Should().BeEquivalentTo(new SkippedImage { Image = "app:0", Reason = PruneSkipReason.InUse });
+        cluster.Reconcile().Status.NodeResults!.Single().Should().BeEquivalentTo(result, "the status keeps the last run's results");
+    }
+
+    [Fact]
     public void A_dry_run_reports_planned_bytes_and_the_requests_say_dry_run()
     {
         var cluster = new Cluster(parallelism: 5, nodes: ["n1"]);
