@@ -34,6 +34,8 @@ public sealed class ImageCommandTests(RegistryFixture registry)
         details.GetProperty("RepoTags")[0].GetString().Should().Be(reference);
         details.GetProperty("RootFS").GetProperty("Layers")[0].GetString().Should().Be(image.Layers[0].DiffId.ToString());
         details.GetProperty("Config").GetProperty("Labels").GetProperty("tier").GetString().Should().Be("web");
+        (await cli.OkAsync("image", "inspect", "--format", "{{index .RepoDigests 0}}", reference)).Should().Be($"{registry.Server.Reference("cli/app")}@{image.ManifestDigest}\n");
+        (await cli.OkAsync("image", "ls", "--digests", "--format", "{{.Repository}}@{{.Digest}}")).Should().Be($"{registry.Server.Reference("cli/app")}@{image.ManifestDigest}\n");
     }
 
     [Fact]
