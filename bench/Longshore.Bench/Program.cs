@@ -2,6 +2,8 @@ using Longshore.Bench;
 
 // Prints benchmark figures (not timed tests).
 //   dotnet run -c Release --project bench/Longshore.Bench -- [pull] [--layers N] [--layer-mb M] [--runs R] [--cli PATH/longshore.dll]
+//   dotnet run -c Release --project bench/Longshore.Bench -- resume [--layer-mb M] [--runs R]
+//   dotnet run -c Release --project bench/Longshore.Bench -- memory [--layers N] [--layer-mb M] [--runs R] [--cli PATH/longshore.dll]
 //   dotnet run -c Release --project bench/Longshore.Bench -- scale [--nodes N] [--images K]
 //   dotnet run -c Release --project bench/Longshore.Bench -- agent
 //   dotnet run -c Release --project bench/Longshore.Bench -- reconcile [--images N]
@@ -40,6 +42,18 @@ if (args.Length > 0 && args[0] == "policy")
 {
     int Option(string name, int fallback) => Array.IndexOf(args, name) is var at and >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
     await new PolicyRefreshBenchmark(Option("--policies", 10), Option("--images", 50), Console.Out).RunAsync(CancellationToken.None);
+    return 0;
+}
+
+if (args.Length > 0 && args[0] == "resume")
+{
+    await new ResumeBenchmark(PullBenchmarkOptions.Parse(args[1..]) is var resume && args.Contains("--layer-mb") ? resume : resume with { LayerMegabytes = 100 }, Console.Out).RunAsync(CancellationToken.None);
+    return 0;
+}
+
+if (args.Length > 0 && args[0] == "memory")
+{
+    await new PullMemoryBenchmark(PullBenchmarkOptions.Parse(args[1..]), Console.Out).RunAsync(CancellationToken.None);
     return 0;
 }
 

@@ -41,20 +41,20 @@ public sealed class PullBenchmark(PullBenchmarkOptions options, TextWriter outpu
         long cliPeak = 0, skopeoPeak = 0;
 
         // Warm the page cache and the registry once so that the first timed contender is not penalised.
-        await TimeProcessAsync(skopeo, ["copy", "--quiet", "--insecure-policy", "--src-tls-verify=false", $"docker://{reference}", $"oci:{work.Combine("warmup")}:1"], cancellationToken);
+        await ProcessSampler.RunAsync(skopeo, ["copy", "--quiet", "--insecure-policy", "--src-tls-verify=false", $"docker://{reference}", $"oci:{work.Combine("warmup")}:1"], cancellationToken);
 
         for (var run = 0; run < options.Runs; run++)
         {
-            var (seconds, peak) = await TimeProcessAsync(skopeo, ["copy", "--quiet", "--insecure-policy", "--src-tls-verify=false", $"docker://{reference}", $"oci:{work.Combine($"skopeo-{run}")}:1"], cancellationToken);
+            var (seconds, peak) = await ProcessSampler.RunAsync(skopeo, ["copy", "--quiet", "--insecure-policy", "--src-tls-verify=false", $"docker://{reference}", $"oci:{work.Combine($"skopeo-{run}")}:1"], cancellationToken);
             skopeoTimes.Add(seconds);
             skopeoPeak = Math.Max(skopeoPeak, peak);
 
             var store = work.Combine($"cli-store-{run}");
-            (seconds, peak) = await TimeProcessAsync("dotnet", [cli, "--store", store, "image", "pull", reference], cancellationToken);
+            (seconds, peak) = await ProcessSampler.RunAsync("dotnet", [cli, "--store", store, "image", "pull", reference], cancellationToken);
             cliTimes.Add(seconds);
             cliPeak = Math.Max(cliPeak, peak);
 
-            (seconds, _) = await TimeProcessAsync("dotnet", [cli, "--store", store, "image", "pull", reference], cancellationToken);
+            (seconds, _) = await ProcessSampler.RunAsync("dotnet", [cli, "--store", store, "image", "pull", reference], cancellationToken);
             warmTimes.Add(seconds);
 
             storeTimes.Add(await TimeInProcessPullAsync(work.Combine($"store-{run}"), reference, cancellationToken));
@@ -92,55 +92,5 @@ public sealed class PullBenchmark(PullBenchmarkOptions options, TextWriter outpu
         var stopwatch = Stopwatch.StartNew();
         await new ImagePuller(store).PullAsync(ImageReference.Parse(reference), registry, cancellationToken: cancellationToken);
         return stopwatch.Elapsed.TotalSeconds;
-    }
-
-    /// <summary>Runs a process to completion; returns wall time and the peak resident set seen in /proc.</summary>
-    private static async Task<(double Seconds, long PeakRss)> TimeProcessAsync(string fileName, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var stopwatch = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {fileName}");
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        long peak = 0;
-        while (!process.HasExited)
-        {
-            peak = Math.Max(peak, ReadPeakRss(process.Id));
-            await Task.Delay(10, cancellationToken);
-        }
-
-        await process.WaitForExitAsync(cancellationToken);
-        var seconds = stopwatch.Elapsed.TotalSeconds;
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} exited {process.ExitCode}: {await stderr}{await stdout}");
-        }
-
-        return (seconds, peak);
-    }
-
-    private static long ReadPeakRss(int pid)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            {
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                {
-                    return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
-                }
-            }
-        }
-        catch (IOException)
-        {
-            // The process exited between the check and the read.
-        }
-
-        return 0;
     }
 }
