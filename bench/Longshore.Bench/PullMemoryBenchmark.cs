@@ -18,6 +18,7 @@ public sealed class PullMemoryBenchmark(PullBenchmarkOptions options, TextWriter
         ("GCgen0size 4 MiB", new() { ["DOTNET_GCgen0size"] = "0x400000" }),
         ("TieredCompilation off", new() { ["DOTNET_TieredCompilation"] = "0" }),
         ("TieredPGO off", new() { ["DOTNET_TieredPGO"] = "0" }),
+        ("W^X off (no double-mapped JIT code)", new() { ["DOTNET_EnableWriteXorExecute"] = "0" }),
     ];
 
     public async Task RunAsync(CancellationToken cancellationToken)
