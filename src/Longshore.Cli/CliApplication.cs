@@ -107,6 +107,10 @@ public static class CliApplication
             SqliteException { SqliteErrorCode: 8 } => $"{database} is read-only (check the permissions of the store folder and its files): {e.Message}",
             SqliteException { SqliteErrorCode: 5 or 6 } => $"{database} is locked by another process: {e.Message}",
             SqliteException { SqliteErrorCode: 11 or 26 } => $"{database} is damaged or not a database (restore or remove the store folder): {e.Message}",
+            // SQLITE_FULL: the commit found no room; it rolled back, so the store is as before the command.
+            SqliteException { SqliteErrorCode: 13 } => $"no space left for {database}: {e.Message}",
+            // SQLITE_IOERR: on a full disk, also what opening fails with when SQLite cannot create its shared-memory file.
+            SqliteException { SqliteErrorCode: 10 } => $"cannot read or write {database} (is its disk full or failing?): {e.Message}",
             SqliteException => $"{database} failed: {e.Message}",
             _ => null,
         };

@@ -178,14 +178,21 @@ public sealed class BlobIngestStream : Stream
         if (disposing && !_disposed)
         {
             _disposed = true;
-            _file.Dispose();
-            _hasher.Dispose();
-            if (_rejected)
+            try
             {
-                File.Delete(_path);
+                // Closing flushes what is buffered, which fails on a full disk: the blob's lock is released anyway.
+                _file.Dispose();
             }
+            finally
+            {
+                _hasher.Dispose();
+                if (_rejected)
+                {
+                    File.Delete(_path);
+                }
 
-            _release(_committed).AsTask().GetAwaiter().GetResult();
+                _release(_committed).AsTask().GetAwaiter().GetResult();
+            }
         }
 
         base.Dispose(disposing);
@@ -196,14 +203,21 @@ public sealed class BlobIngestStream : Stream
         if (!_disposed)
         {
             _disposed = true;
-            await _file.DisposeAsync();
-            _hasher.Dispose();
-            if (_rejected)
+            try
             {
-                File.Delete(_path);
+                // As in Dispose: a flush failing on a full disk must not keep the blob's lock.
+                await _file.DisposeAsync();
             }
+            finally
+            {
+                _hasher.Dispose();
+                if (_rejected)
+                {
+                    File.Delete(_path);
+                }
 
-            await _release(_committed);
+                await _release(_committed);
+            }
         }
 
         await base.DisposeAsync();

@@ -5,7 +5,8 @@ namespace Longshore.LayerStore;
 
 /// <summary>
 /// Immutable blobs at <c>blobs/&lt;algorithm&gt;/&lt;hex&gt;</c>. New content is written into <c>ingest/</c>, flushed to
-/// disk and renamed into place, so a blob path either does not exist or holds whole, verified content. Downloads write
+/// disk and renamed into place, so a blob path either does not exist or holds whole, verified content — after a kill
+/// and after a power loss alike, because the rename is flushed too (see <see cref="Commit"/>). Downloads write
 /// <c>ingest/&lt;hex&gt;.partial</c> under the blob's lock <c>ingest/&lt;hex&gt;.lock</c>, so that a later pull (in any
 /// process) finds what an interrupted one fetched and resumes it; other writers use names carrying their process ID.
 /// </summary>
@@ -18,7 +19,15 @@ internal sealed class BlobStore
     {
         BlobsDirectory = Path.Combine(root, "blobs");
         IngestDirectory = Path.Combine(root, "ingest");
-        Directory.CreateDirectory(Path.Combine(BlobsDirectory, Digest.Sha256));
+        var sha256 = Path.Combine(BlobsDirectory, Digest.Sha256);
+        if (!Directory.Exists(sha256))
+        {
+            Directory.CreateDirectory(sha256);
+            // A new store's folders must outlive a power loss before any blob is renamed into them.
+            DirectorySync.Flush(BlobsDirectory);
+            DirectorySync.Flush(root);
+        }
+
         Directory.CreateDirectory(IngestDirectory);
     }
 
@@ -42,11 +51,16 @@ internal sealed class BlobStore
     /// <summary>The file whose exclusive lock makes one writer per blob, across processes.</summary>
     public string LockPath(Digest digest) => Path.Combine(IngestDirectory, digest.Hex + LockSuffix);
 
-    /// <summary>Flushes an ingest file to disk and renames it into place (keeping an existing identical blob).</summary>
+    /// <summary>
+    /// Flushes an ingest file to disk and renames it into place (keeping an existing identical blob). The order is what
+    /// makes a blob survive power loss: ingest → fsync the file → rename into <c>blobs/sha256/</c> → fsync that directory;
+    /// only then may metadata that refers to the blob commit (<see cref="ImageStore"/> does it after this returns).
+    /// </summary>
     public void Commit(string ingestPath, Digest digest)
     {
         var target = PathOf(digest);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var directory = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(directory);
         using (var file = new FileStream(ingestPath, FileMode.Open, FileAccess.ReadWrite))
         {
             file.Flush(flushToDisk: true);
@@ -55,10 +69,15 @@ internal sealed class BlobStore
         if (File.Exists(target))
         {
             File.Delete(ingestPath);
-            return;
+        }
+        else
+        {
+            File.Move(ingestPath, target, overwrite: false);
         }
 
-        File.Move(ingestPath, target, overwrite: false);
+        // Also when another writer renamed the blob first: its directory flush may not have happened yet, and this
+        // caller is about to commit metadata that relies on the name.
+        DirectorySync.Flush(directory);
     }
 
     /// <summary>Writes content held in memory, verifying it against its digest.</summary>

@@ -109,6 +109,8 @@ public sealed partial class ImageStore
             }
 
             var lines = new List<string>();
+            // As for a pull: blobs flushed and renamed (above), then one commit under the lock fsck and rm take.
+            using var gc = AcquireGcLock();
             using var connection = _database.Open();
             using var transaction = connection.BeginTransaction();
             foreach (var image in images)

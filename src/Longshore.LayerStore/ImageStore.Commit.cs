@@ -164,6 +164,9 @@ public sealed partial class ImageStore
 
     private bool CommitImage(ImageReference reference, ManifestDocument? index, ManifestDocument manifestDocument, ImageManifest manifest, ImageConfig config, long configSize, string lease)
     {
+        // Every blob was flushed and its rename flushed (BlobStore.Commit) before this commit names it; under the lock
+        // fsck and rm take, so none of them can list files between this commit and their deleting.
+        using var gc = AcquireGcLock();
         using var connection = _database.Open();
         using var transaction = connection.BeginTransaction();
         var imageId = manifest.Config.Digest;

@@ -56,6 +56,7 @@ public sealed partial class ImageStore
                 count++;
             }
 
+            // Durable commit first, then the files (see Remove): never metadata that points at deleted blobs.
             transaction.Commit();
             DeleteBlobFiles(freed);
         }

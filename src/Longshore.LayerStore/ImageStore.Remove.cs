@@ -74,6 +74,8 @@ public sealed partial class ImageStore
             }
 
             freed.AddRange(DeleteImage(connection, transaction, row.Id, removed));
+            // The commit that makes the blobs unreachable is durable (synchronous = FULL) before any file goes: a lost
+            // or rolled-back rm then leaves at worst files nothing refers to, never metadata pointing at deleted blobs.
             transaction.Commit();
             DeleteBlobFiles(freed);
         }
@@ -163,6 +165,7 @@ public sealed partial class ImageStore
         return candidates.Distinct(StringComparer.Ordinal).Where(c => !referenced.Contains(c)).ToList();
     }
 
+    /// <summary>Deletes blob files; only after the commit that made them unreachable returned (it is durable by then).</summary>
     private void DeleteBlobFiles(IEnumerable<Digest> digests)
     {
         foreach (var digest in digests)

@@ -68,6 +68,8 @@ public sealed partial class ImageStore : IDisposable
     private void Recover()
     {
         using var gc = AcquireGcLock();
+        // Ingest leftovers go first: on a full disk that frees the room the lease clean-up below needs to commit.
+        var cleaned = _blobs.CleanIngest(Now - _options.PartialDownloadRetention);
         using var connection = _database.Open();
         using (var transaction = connection.BeginTransaction())
         {
@@ -80,7 +82,6 @@ public sealed partial class ImageStore : IDisposable
             transaction.Commit();
         }
 
-        var cleaned = _blobs.CleanIngest(Now - _options.PartialDownloadRetention);
         var known = new HashSet<string>(StoreDatabase.Query(connection, "SELECT digest FROM blobs UNION SELECT digest FROM lease_blobs", r => r.GetString(0)), StringComparer.Ordinal);
         var orphans = 0;
         foreach (var (digest, path) in _blobs.EnumerateFiles())
@@ -99,8 +100,10 @@ public sealed partial class ImageStore : IDisposable
     }
 
     /// <summary>
-    /// Serialises the moments where blobs may disappear (prune, rm, fsck repair, recovery) against pulls registering the
-    /// blobs they are about to rely on. A flock on a file, so it holds across processes too.
+    /// Serialises the moments where blobs may disappear (prune, rm, fsck, recovery) against pulls and loads registering
+    /// the blobs they are about to rely on and committing their images. Whoever deletes blob files reads references and
+    /// leases, lists files and deletes under it, so a commit can never land between that reading and the deleting.
+    /// A flock on a file (FileShare.None), so it holds across processes and between threads alike; it is not reentrant.
     /// </summary>
     private FileStream AcquireGcLock()
     {

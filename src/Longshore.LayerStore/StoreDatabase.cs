@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Longshore.LayerStore;
 
-/// <summary>The store's metadata in SQLite (WAL): blobs, images, tags, repo digests, pins, in-use marks and pull leases.</summary>
+/// <summary>The store's metadata in SQLite (WAL, synchronous commits): blobs, images, tags, repo digests, pins, in-use marks and pull leases.</summary>
 internal sealed class StoreDatabase(string path, TimeSpan lockTimeout)
 {
     private const int SchemaVersion = 1;
@@ -20,7 +20,11 @@ internal sealed class StoreDatabase(string path, TimeSpan lockTimeout)
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        Execute(connection, $"PRAGMA busy_timeout = {(long)lockTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;");
+        // synchronous = FULL: in WAL mode every commit fsyncs the WAL before it returns. A commit that adds an image is then
+        // as durable as the blobs it names (flushed before it), and a commit that makes blobs unreachable (rm, prune,
+        // fsck --repair) is on disk before their files are deleted, so a power loss can never leave metadata that
+        // points at deleted blobs. NORMAL could roll the last commits back after a power loss.
+        Execute(connection, $"PRAGMA busy_timeout = {(long)lockTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
         return connection;
     }
 
