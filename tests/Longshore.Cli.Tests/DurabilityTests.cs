@@ -22,8 +22,12 @@ public sealed class DurabilityTests(RegistryFixture registry)
             images.Add((image, registry.Server.Reference($"cli/race-{i}:1")));
         }
 
+        // A large image already in the store makes every fsck spend most of its time hashing, the window in which a
+        // commit from another process lands between fsck's reading of the metadata and its listing of the files.
+        var ballast = new TestImageBuilder().WithRandomLayer(48_000_000, 5099).Build();
+        await Skopeo.PublishAsync(ballast, registry.Server, "cli/race-ballast:1");
         using var cli = new CliRun();
-        await cli.OkAsync("image", "ls");
+        await cli.OkAsync("image", "pull", registry.Server.Reference("cli/race-ballast:1"));
         using var stop = new CancellationTokenSource();
         var repairRuns = new List<(int ExitCode, string Output, string Error)>();
         var repairing = Task.Run(async () =>
