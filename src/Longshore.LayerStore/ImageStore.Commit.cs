@@ -158,8 +158,18 @@ public sealed partial class ImageStore
 
     private void ReleaseLease(string lease)
     {
-        using var connection = _database.Open();
-        StoreDatabase.Execute(connection, "DELETE FROM leases WHERE id = $id", null, ("$id", lease));
+        try
+        {
+            using var connection = _database.Open();
+            StoreDatabase.Execute(connection, "DELETE FROM leases WHERE id = $id", null, ("$id", lease));
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is 13 or 10)
+        {
+            // A full disk (SQLITE_FULL, or SQLITE_IOERR when SQLite cannot map its shared memory): the release runs while
+            // a failed pull unwinds, and its own error must not hide the pull's. The lease only keeps this pull's
+            // uncommitted blobs from collection; the next open after this process ends releases it.
+            _logger.LogWarning(e, "could not release lease {Lease}: the store's disk is full", lease);
+        }
     }
 
     private bool CommitImage(ImageReference reference, ManifestDocument? index, ManifestDocument manifestDocument, ImageManifest manifest, ImageConfig config, long configSize, string lease)
