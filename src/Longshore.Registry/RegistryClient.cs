@@ -190,9 +190,10 @@ public sealed class RegistryClient : IDisposable
             }
             catch (Exception e) when (IsBrokenTransfer(e) && !cancellationToken.IsCancellationRequested)
             {
-                // An attempt that moved the download forward starts the count afresh: a connection cut again and
-                // again still ends, as each cut leaves fewer bytes to fetch.
-                failures = transfer.Held > before ? 1 : failures + 1;
+                // A connection that broke after bringing a useful share starts the count afresh: cut again and again,
+                // the download still ends, as each cut leaves fewer bytes to fetch. A stall or a crawl always counts,
+                // else a registry dripping a few bytes per attempt would be retried forever.
+                failures = e is not TimeoutException && transfer.Held - before >= ProgressThatResetsRetries ? 1 : failures + 1;
                 if (!destination.CanSeek || failures > _options.MaxRetries)
                 {
                     throw new RegistryException(RegistryFailure.Describe(e, $"registry {endpoint.Registry}", _options, cancellationToken) + $" (download {blob.Digest})", null, null, e);
@@ -350,6 +351,9 @@ public sealed class RegistryClient : IDisposable
             throw new RegistryException($"registry sent an unreadable tag list for {repository.Repository}: {e.Message}", null, null, e);
         }
     }
+
+    /// <summary>Bytes one broken attempt must bring for it not to count against the retries.</summary>
+    private const long ProgressThatResetsRetries = 64 * 1024;
 
     private static bool IsBrokenTransfer(Exception e) => e is IOException or HttpRequestException or TimeoutException;
 
