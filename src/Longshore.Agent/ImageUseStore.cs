@@ -163,6 +163,10 @@ public sealed class ImageUseStore
             }
 
             File.Move(temporary, _path, overwrite: true);
+
+            // The rename is durable only once the folder is flushed: after a power cut the state must not go back to
+            // an older file that lacks a run already started (runs are never repeated).
+            Longshore.LayerStore.DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(_path))!);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

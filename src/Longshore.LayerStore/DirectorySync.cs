@@ -7,7 +7,7 @@ namespace Longshore.LayerStore;
 /// (the file's own fsync covers its data, not its name). .NET will not open a directory as a file, so this opens it with
 /// open(2) directly.
 /// </summary>
-internal static partial class DirectorySync
+public static partial class DirectorySync
 {
     private const int ReadOnly = 0;
     private const int CloseOnExec = 0x80000;
