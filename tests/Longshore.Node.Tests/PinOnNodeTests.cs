@@ -25,14 +25,8 @@ public sealed class PinOnNodeTests(KubeNodeFixture cluster) : IClassFixture<Kube
         var (locked, reference) = await Workloads.PublishAppAsync(node, "pin/app:1", "the locked build");
         var repository = node.Registry.Reference("pin/app");
 
-        await Workloads.CreateNamespaceAsync(node, "pinned");
         // The ImagePolicy controller resolves pin/app:1 and holds it (Hold: a later move of the tag waits for approval).
-        var policies = new CustomResourceClient<V1Alpha1ImagePolicy>(admin);
-        await policies.CreateAsync(new V1Alpha1ImagePolicy
-        {
-            Metadata = new V1ObjectMeta { Name = "app", NamespaceProperty = "pinned" },
-            Spec = new ImagePolicySpec { Mode = "Pin", Images = [new PolicyImage { Repository = repository, Tag = "1", UpdatePolicy = "Hold" }] },
-        });
+        var policies = await HoldTagOneAsync(node, admin, "pinned", "Pin", repository);
         await Poll.UntilAsync(
             async () => (await policies.GetAsync("pinned", "app"))?.Status?.Locks?.SingleOrDefault()?.Digest == locked.ManifestDigest.ToString() ? "locked" : null,
             "the controller locks pin/app:1",
@@ -80,13 +74,7 @@ public sealed class PinOnNodeTests(KubeNodeFixture cluster) : IClassFixture<Kube
         var (other, _) = await Workloads.PublishAppAsync(node, "enforce/app:2", "a build nobody approved");
         var repository = node.Registry.Reference("enforce/app");
 
-        await Workloads.CreateNamespaceAsync(node, "enforced");
-        var policies = new CustomResourceClient<V1Alpha1ImagePolicy>(admin);
-        await policies.CreateAsync(new V1Alpha1ImagePolicy
-        {
-            Metadata = new V1ObjectMeta { Name = "app", NamespaceProperty = "enforced" },
-            Spec = new ImagePolicySpec { Mode = "Enforce", Images = [new PolicyImage { Repository = repository, Tag = "1", UpdatePolicy = "Hold" }] },
-        });
+        var policies = await HoldTagOneAsync(node, admin, "enforced", "Enforce", repository);
         var onDigest = $"{repository}:1@{locked.ManifestDigest}";
         var offDigest = $"{repository}@{other.ManifestDigest}";
         await Poll.UntilAsync(
@@ -129,5 +117,18 @@ public sealed class PinOnNodeTests(KubeNodeFixture cluster) : IClassFixture<Kube
         }
 
         (await cluster.Api.KubectlAsync(["delete", "namespace", "enforced", "--wait=false"])).EnsureSuccess();
+    }
+
+    /// <summary>A namespace with an ImagePolicy <c>app</c> in <paramref name="mode"/> that holds tag 1 of <paramref name="repository"/>.</summary>
+    private static async Task<CustomResourceClient<V1Alpha1ImagePolicy>> HoldTagOneAsync(KubeNode node, IKubernetes admin, string @namespace, string mode, string repository)
+    {
+        await Workloads.CreateNamespaceAsync(node, @namespace);
+        var policies = new CustomResourceClient<V1Alpha1ImagePolicy>(admin);
+        await policies.CreateAsync(new V1Alpha1ImagePolicy
+        {
+            Metadata = new V1ObjectMeta { Name = "app", NamespaceProperty = @namespace },
+            Spec = new ImagePolicySpec { Mode = mode, Images = [new PolicyImage { Repository = repository, Tag = "1", UpdatePolicy = "Hold" }] },
+        });
+        return policies;
     }
 }
