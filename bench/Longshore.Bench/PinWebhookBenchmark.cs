@@ -89,7 +89,8 @@ public sealed class PinWebhookBenchmark(int rate, TimeSpan duration, TextWriter 
         var fromDue = new double[total];
         var fromSend = new double[total];
         var failures = 0;
-        var cpuBefore = CpuTicks(operatorProcess.Id);
+        using var measured = Process.GetProcessById(operatorProcess.Id);
+        var cpuBefore = measured.TotalProcessorTime;
         var interval = Stopwatch.Frequency / (double)rate;
         var requests = new Task[total];
         long peakRss = 0;
@@ -107,7 +108,7 @@ public sealed class PinWebhookBenchmark(int rate, TimeSpan duration, TextWriter 
                     requests[i] = SendTimedAsync(i, start + (long)(i * interval));
                     if (i % rate == 0)
                     {
-                        peakRss = Math.Max(peakRss, Rss(operatorProcess.Id));
+                        peakRss = Math.Max(peakRss, ProcessSampler.Rss(operatorProcess.Id));
                     }
                 }
 
@@ -119,7 +120,8 @@ public sealed class PinWebhookBenchmark(int rate, TimeSpan duration, TextWriter 
         sender.Join();
         await Task.WhenAll(requests);
         var elapsed = Stopwatch.GetElapsedTime(start);
-        var cpuSeconds = (CpuTicks(operatorProcess.Id) - cpuBefore) / 100.0;
+        measured.Refresh();
+        var cpuSeconds = (measured.TotalProcessorTime - cpuBefore).TotalSeconds;
         Array.Sort(fromDue);
         Array.Sort(fromSend);
         output.WriteLine($"Pin webhook over TLS: {total} AdmissionReviews (Pod with 3 containers, 2 pinned; {Policies} Pin policies x {ImagesPerPolicy} locked images) at {rate}/s for {duration.TotalSeconds:F0} s");
@@ -169,18 +171,4 @@ public sealed class PinWebhookBenchmark(int rate, TimeSpan duration, TextWriter 
         """;
 
     private static double Percentile(double[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
-
-    /// <summary>utime + stime of a process in clock ticks (100 per second on Linux).</summary>
-    private static long CpuTicks(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-    }
-
-    private static long Rss(int pid)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-    }
 }

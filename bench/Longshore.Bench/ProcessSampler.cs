@@ -59,6 +59,9 @@ internal static class ProcessSampler
         return new ProcessSample(seconds, peak, anonymous, fileBacked);
     }
 
+    /// <summary>The resident set of a running process now, in bytes (0 once it is gone).</summary>
+    public static long Rss(int pid) => ReadStatus(pid).GetValueOrDefault("VmRSS:");
+
     /// <summary>The byte counts of /proc/PID/status ("VmRSS:" and the like); empty once the process is gone.</summary>
     private static Dictionary<string, long> ReadStatus(int pid)
     {
