@@ -9,7 +9,7 @@ namespace Longshore.TestBed;
 public sealed class ContainerdServer : IAsyncDisposable
 {
     private readonly TempDirectory _directory;
-    private readonly ServiceProcess _process;
+    private ServiceProcess _process;
 
     private ContainerdServer(TempDirectory directory, ServiceProcess process)
     {
@@ -20,9 +20,11 @@ public sealed class ContainerdServer : IAsyncDisposable
 
     public string SocketPath { get; }
 
+    private string ConfigPath => _directory.Combine("config.toml");
+
     public static async Task<ContainerdServer> StartAsync(IEnumerable<string> plainHttpRegistries, CancellationToken cancellationToken = default)
     {
-        var executable = ComponentLocator.Require("containerd", "containerd");
+        ComponentLocator.Require("containerd", "containerd");
         var directory = TempDirectory.Create("lsctrd");
         var config = new StringBuilder()
             .AppendLine("version = 2")
@@ -41,17 +43,11 @@ public sealed class ContainerdServer : IAsyncDisposable
                 .AppendLine($"    endpoint = [\"http://{host}\"]");
         }
 
-        var configPath = directory.Combine("config.toml");
-        await File.WriteAllTextAsync(configPath, config.ToString(), cancellationToken);
-        var process = ServiceProcess.Start(executable, ["--config", configPath, "--log-level", "warn"]);
-        var server = new ContainerdServer(directory, process);
+        await File.WriteAllTextAsync(directory.Combine("config.toml"), config.ToString(), cancellationToken);
+        var server = new ContainerdServer(directory, Launch(directory.Combine("config.toml")));
         try
         {
-            var ctr = ComponentLocator.Require("ctr", "containerd");
-            await process.WaitUntilAsync(
-                async ct => File.Exists(server.SocketPath) && (await ProcessRunner.RunAsync(ctr, ["-a", server.SocketPath, "version"], cancellationToken: ct)).ExitCode == 0,
-                TimeSpan.FromSeconds(30),
-                cancellationToken);
+            await server.WaitReadyAsync(cancellationToken);
             return server;
         }
         catch
@@ -59,6 +55,29 @@ public sealed class ContainerdServer : IAsyncDisposable
             await server.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Stops containerd (SIGTERM, as systemd would on a restart); its root, images and socket path stay.</summary>
+    public Task StopAsync() => _process.StopAsync();
+
+    /// <summary>Starts containerd again on the same root and socket path after <see cref="StopAsync"/>: a runtime restart as a node sees it.</summary>
+    public async Task StartAgainAsync(CancellationToken cancellationToken = default)
+    {
+        await _process.DisposeAsync();
+        _process = Launch(ConfigPath);
+        await WaitReadyAsync(cancellationToken);
+    }
+
+    private static ServiceProcess Launch(string configPath) =>
+        ServiceProcess.Start(ComponentLocator.Require("containerd", "containerd"), ["--config", configPath, "--log-level", "warn"]);
+
+    private Task WaitReadyAsync(CancellationToken cancellationToken)
+    {
+        var ctr = ComponentLocator.Require("ctr", "containerd");
+        return _process.WaitUntilAsync(
+            async ct => File.Exists(SocketPath) && (await ProcessRunner.RunAsync(ctr, ["-a", SocketPath, "version"], cancellationToken: ct)).ExitCode == 0,
+            TimeSpan.FromSeconds(30),
+            cancellationToken);
     }
 
     /// <summary>Runs <c>ctr</c> against this containerd in namespace k8s.io (where CRI keeps images).</summary>

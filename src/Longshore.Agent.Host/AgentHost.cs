@@ -6,7 +6,7 @@ using OpenTelemetry.Metrics;
 
 namespace Longshore.Agent;
 
-/// <summary>Builds the agent's host: the NodeImage reconciler, /metrics, /healthz and /readyz, console logs (text unless asked for JSON).</summary>
+/// <summary>Builds the agent's host: the NodeImage reconciler, the runtime probe, /metrics, /healthz and /readyz, console logs (text unless asked for JSON).</summary>
 public static class AgentHost
 {
     public static WebApplication Build(AgentOptions options, IKubernetes? client = null, IImageRuntime? runtime = null, ConsoleLog? log = null)
@@ -19,6 +19,8 @@ public static class AgentHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(client ?? new Kubernetes(KubeConfiguration.Load(options.Kubeconfig)));
         builder.Services.AddSingleton(runtime ?? AgentRuntime.Create(options));
+        builder.Services.AddSingleton(sp => new RuntimeHealth(options.RuntimeFailureThreshold, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddHostedService<RuntimeProbe>();
         builder.Services.AddSingleton<ControllerMetrics>();
         builder.Services.AddSingleton<AgentMetrics>();
         builder.Services.AddSingleton<AgentService>();
@@ -26,7 +28,10 @@ public static class AgentHost
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(AgentMetrics.MeterName, ControllerMetrics.MeterName).AddPrometheusExporter());
         var app = builder.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapGet("/healthz", () => Results.Text("ok"));
+        // Liveness is the runtime's: an agent that cannot reach it for several checks in a row is restarted by kubelet.
+        app.MapGet("/healthz", (RuntimeHealth runtime) => runtime.IsLive
+            ? Results.Text("ok")
+            : Results.Text($"the image runtime failed {runtime.ConsecutiveFailures} checks in a row since {runtime.FailingSince:O}: {runtime.LastError}", statusCode: 503));
         app.MapGet("/readyz", (AgentService agent) => agent.Ready ? Results.Text("ok") : Results.Text("not synced", statusCode: 503));
         return app;
     }

@@ -16,6 +16,8 @@ var insecure = cli.Add(HostOption.List("--insecure-registry", "HOST", "Registry 
 var pulls = cli.Add(HostOption.Count("--max-concurrent-pulls", "Images pulled at once on this node", defaults.MaxConcurrentPulls, 1, 32));
 var resync = cli.Add(HostOption.Duration("--resync-interval", "How often the runtime is checked without a NodeImage change", defaults.ResyncInterval));
 var heartbeat = cli.Add(HostOption.Duration("--heartbeat-interval", "Status is written at least this often", defaults.HeartbeatInterval));
+var probe = cli.Add(HostOption.Duration("--runtime-probe-interval", "How often the runtime is checked for /healthz", defaults.RuntimeProbeInterval));
+var failures = cli.Add(HostOption.Count("--runtime-failure-threshold", "Failed runtime checks in a row before /healthz fails", defaults.RuntimeFailureThreshold, 1, 1000));
 var state = cli.Add(HostOption.Text("--state-dir", "DIR", "Host folder for the agent's state (last use per image, prune runs executed)", AgentOptions.DefaultStateDirectory));
 var standalone = cli.Add(HostOption.Flag("--standalone", "Run without a cluster, from the folder given by --manifests"));
 var manifests = cli.Add(HostOption.OptionalText("--manifests", "DIR", "Folder of ImagePrePull YAML for --standalone", "none"));
@@ -49,6 +51,8 @@ return await cli.RunAsync(
             ResyncInterval = resync.Get(parse),
             HeartbeatInterval = heartbeat.Get(parse),
             StateDirectory = state.Get(parse),
+            RuntimeProbeInterval = probe.Get(parse),
+            RuntimeFailureThreshold = failures.Get(parse),
         };
         return (Options: options, Manifests: standalone.Get(parse) ? folder : null);
     },

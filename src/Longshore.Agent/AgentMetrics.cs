@@ -19,7 +19,7 @@ public sealed class AgentMetrics
     private readonly Counter<long> _bytesPulled;
     private ImageCounts _images = new(0, 0, 0);
 
-    public AgentMetrics(IMeterFactory meters)
+    public AgentMetrics(IMeterFactory meters, RuntimeHealth? runtime = null)
     {
         ArgumentNullException.ThrowIfNull(meters);
         var meter = meters.Create(new MeterOptions(MeterName));
@@ -34,6 +34,11 @@ public sealed class AgentMetrics
         meter.CreateObservableGauge("longshore_agent_images_wanted", () => Volatile.Read(ref _images).Wanted, description: "Images the node's NodeImage wants");
         meter.CreateObservableGauge("longshore_agent_images_present", () => Volatile.Read(ref _images).Present, description: "Wanted images present on the node");
         meter.CreateObservableGauge("longshore_agent_images_pinned", () => Volatile.Read(ref _images).Pinned, description: "Wanted images pinned against GC");
+        if (runtime is not null)
+        {
+            meter.CreateObservableGauge("longshore_agent_runtime_up", () => runtime.Up ? 1 : 0, description: "1 when the last check of the image runtime succeeded");
+            meter.CreateObservableGauge("longshore_agent_runtime_failed_checks", () => runtime.ConsecutiveFailures, description: "Failed checks of the image runtime since the last one that succeeded");
+        }
     }
 
     /// <summary>A pull attempt ended (not one abandoned or stopped by shutdown).</summary>

@@ -32,6 +32,12 @@ public sealed record AgentOptions
 
     public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
 
+    /// <summary>How often the runtime is asked whether it answers (the basis of /healthz).</summary>
+    public TimeSpan RuntimeProbeInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Failed runtime checks in a row after which /healthz fails and kubelet restarts the agent.</summary>
+    public int RuntimeFailureThreshold { get; init; } = 6;
+
     /// <summary>
     /// Folder on the host for the agent's own state (last use per image, prune runs executed), so it survives restarts;
     /// null keeps it in memory. The agent executable defaults it to <see cref="DefaultStateDirectory"/>.
