@@ -22,7 +22,11 @@ public sealed class ContainerdServer : IAsyncDisposable
 
     private string ConfigPath => _directory.Combine("config.toml");
 
-    public static async Task<ContainerdServer> StartAsync(IEnumerable<string> plainHttpRegistries, CancellationToken cancellationToken = default)
+    public static Task<ContainerdServer> StartAsync(IEnumerable<string> plainHttpRegistries, CancellationToken cancellationToken = default) =>
+        StartAsync(plainHttpRegistries, sandboxImage: null, cancellationToken);
+
+    /// <param name="sandboxImage">The CRI plugin's sandbox (pause) image; containerd's default when null.</param>
+    public static async Task<ContainerdServer> StartAsync(IEnumerable<string> plainHttpRegistries, string? sandboxImage, CancellationToken cancellationToken = default)
     {
         ComponentLocator.Require("containerd", "containerd");
         var directory = TempDirectory.Create("lsctrd");
@@ -35,6 +39,7 @@ public sealed class ContainerdServer : IAsyncDisposable
             .AppendLine("[ttrpc]")
             .AppendLine($"  address = \"{directory.Combine("containerd.sock.ttrpc")}\"")
             .AppendLine("[plugins.\"io.containerd.grpc.v1.cri\"]")
+            .AppendLine(sandboxImage is null ? string.Empty : $"  sandbox_image = \"{sandboxImage}\"")
             .AppendLine("  [plugins.\"io.containerd.grpc.v1.cri\".containerd]")
             .AppendLine("    snapshotter = \"native\"");
         foreach (var host in plainHttpRegistries)

@@ -9,7 +9,7 @@ public static class NodeImagePlanner
 {
     /// <param name="wanted">The merged spec entries.</param>
     /// <param name="snapshot">The runtime's listing.</param>
-    /// <param name="pinnedByUs">References this agent pinned before (only those it unpins).</param>
+    /// <param name="pinnedByUs">References this agent pinned before; it unpins only those, and only where the runtime shows its own pin.</param>
     /// <param name="pinning">The runtime can pin, and its name for messages.</param>
     /// <param name="pulled">Whether a pull of the request's digest finished since it was asked for: then what the tag gave is what the node keeps.</param>
     public static NodeImagePlan Plan(IReadOnlyList<WantedImage> wanted, RuntimeSnapshot snapshot, IReadOnlySet<string> pinnedByUs, Runtime.RuntimeInfo pinning, Func<PullRequest, bool> pulled)
@@ -26,7 +26,7 @@ public static class NodeImagePlanner
             {
                 // The node's copy of the tag predates the digest the operator resolved: release the old image to kubelet's
                 // GC and pull the tag again. Once per resolved digest, so a tag that keeps moving cannot loop the agent.
-                if (found.Pinned && ours.Remove(image.Reference))
+                if (found.PinnedByAgent && ours.Remove(image.Reference))
                 {
                     unpins.Add(found);
                 }
@@ -54,7 +54,7 @@ public static class NodeImagePlanner
                 ours.Add(image.Reference);
                 pinned = true;
             }
-            else if (!image.Pin && ours.Remove(image.Reference) && found.Pinned)
+            else if (!image.Pin && ours.Remove(image.Reference) && found.PinnedByAgent)
             {
                 unpins.Add(found);
             }
@@ -67,11 +67,12 @@ public static class NodeImagePlanner
             images.Add(new PlannedImage(image, request, found, pinned, message));
         }
 
-        // Images no longer wanted lose the pin this agent gave them; the images themselves stay (pruning is separate).
+        // Images no longer wanted lose the pin this agent gave them (never a pin someone else set); the images themselves
+        // stay (pruning is separate).
         var wantedNames = wanted.Select(w => w.Reference).ToHashSet(StringComparer.Ordinal);
         foreach (var reference in ours.Where(r => !wantedNames.Contains(r)).ToList())
         {
-            if (snapshot.Find(reference) is { Pinned: true } image)
+            if (snapshot.Find(reference) is { PinnedByAgent: true } image)
             {
                 unpins.Add(image);
             }

@@ -14,10 +14,17 @@ namespace Longshore.Runtime;
 /// label <c>io.cri-containerd.pinned=pinned</c> on every name of the image through containerd's own Images service
 /// (namespace k8s.io), which kubelet's image GC honours; on other runtimes pinning is reported as unsupported. On
 /// containerd, what images hold on disk is read from its Content and Snapshots services on the same socket.
+/// The agent's pins carry a second label, <c>longshore.io/pinned-by=agent</c>, set together with the pinned label:
+/// unpinning removes only pins carrying it, so a pin someone else set (an administrator with <c>ctr</c>, containerd's own
+/// pin of the sandbox image) survives, and the sandbox image is never unpinned at all.
 /// </summary>
 public sealed class CriImageRuntime : IImageRuntime
 {
     public const string PinnedLabel = "io.cri-containerd.pinned";
+
+    /// <summary>Marks a pinned label the agent set itself.</summary>
+    public const string PinnedByLabel = "longshore.io/pinned-by";
+    public const string PinnedByAgent = "agent";
     private const string ContainerdNamespace = "k8s.io";
     private const string ContentRef = "containerd.io/gc.ref.content.";
     private const string SnapshotRef = "containerd.io/gc.ref.snapshot.";
@@ -287,34 +294,68 @@ public sealed class CriImageRuntime : IImageRuntime
         }
     }
 
-    /// <summary>Sets or clears the pinned label on every containerd record (tag, digest reference, ID) of the images.</summary>
+    /// <summary>
+    /// Pins every containerd record (tag, digest reference, ID) of the images, marking the pins as the agent's, except
+    /// on images someone else pinned (any record pinned without the mark: that image is theirs to keep pinned); unpins
+    /// only records carrying the mark, and never the sandbox image's.
+    /// </summary>
     private async Task LabelAsync(IReadOnlyCollection<RuntimeImage> images, bool pinned, CancellationToken cancellationToken)
     {
-        var ids = images.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
-        var names = images.SelectMany(NamesOf).ToHashSet(StringComparer.Ordinal);
+        var sandbox = pinned ? [] : await SandboxNamesAsync(cancellationToken);
         var headers = new Metadata { { "containerd-namespace", ContainerdNamespace } };
         var all = await Call(() => _containerdImages.ListAsync(new Containerd.ListImagesRequest(), headers, cancellationToken: cancellationToken).ResponseAsync, "list containerd images");
-        foreach (var image in all.Images.Where(i => i.Target?.Digest is { } d && (ids.Contains(d) || names.Contains(i.Name))))
+        var records = images.SelectMany(image =>
         {
-            var has = image.Labels.TryGetValue(PinnedLabel, out var value) && value == "pinned";
-            if (has == pinned)
-            {
-                continue;
-            }
-
+            var names = NamesOf(image).ToHashSet(StringComparer.Ordinal);
+            var mine = all.Images.Where(i => i.Target?.Digest is not null && (names.Contains(i.Name) || i.Target.Digest == image.Id)).ToList();
+            return pinned
+                ? mine.Any(i => IsPinned(i.Labels) && !IsAgentPin(i.Labels)) ? [] : mine.Where(i => !IsPinned(i.Labels))
+                : mine.Where(i => IsAgentPin(i.Labels) && !sandbox.Contains(i.Name));
+        }).DistinctBy(i => i.Name);
+        foreach (var image in records)
+        {
             if (pinned)
             {
                 image.Labels[PinnedLabel] = "pinned";
+                image.Labels[PinnedByLabel] = PinnedByAgent;
             }
             else
             {
                 image.Labels.Remove(PinnedLabel);
+                image.Labels.Remove(PinnedByLabel);
             }
 
             var update = new UpdateImageRequest { Image = image, UpdateMask = new Google.Protobuf.WellKnownTypes.FieldMask() };
             update.UpdateMask.Paths.Add($"labels.{PinnedLabel}");
+            update.UpdateMask.Paths.Add($"labels.{PinnedByLabel}");
             await Call(() => _containerdImages.UpdateAsync(update, headers, cancellationToken: cancellationToken).ResponseAsync, $"label {image.Name}");
         }
+    }
+
+    private static bool IsPinned(IDictionary<string, string> labels) => labels.TryGetValue(PinnedLabel, out var value) && value == "pinned";
+
+    private static bool IsAgentPin(IDictionary<string, string> labels) => IsPinned(labels) && labels.TryGetValue(PinnedByLabel, out var by) && by == PinnedByAgent;
+
+    /// <summary>Every name containerd knows the sandbox image by (its tag, repo digests, ID), or none when it has not got it.</summary>
+    private async Task<HashSet<string>> SandboxNamesAsync(CancellationToken cancellationToken)
+    {
+        if (await SandboxImageAsync(cancellationToken) is not { } sandbox)
+        {
+            return [];
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal) { sandbox };
+        if (ImageReference.TryParse(sandbox, out var parsed))
+        {
+            names.Add(parsed!.ToString());
+        }
+
+        if (await ImageStatusAsync(sandbox, cancellationToken) is { } image)
+        {
+            names.UnionWith(NamesOf(image));
+        }
+
+        return names;
     }
 
     /// <summary>
@@ -406,7 +447,8 @@ public sealed class CriImageRuntime : IImageRuntime
 
     private static IEnumerable<string> NamesOf(RuntimeImage image) => image.RepoTags.Concat(image.RepoDigests).Append(image.Id);
 
-    private async Task<HashSet<string>> PinnedIdsAsync(CancellationToken cancellationToken)
+    /// <summary>The names of pinned containerd records, each with whether the agent's mark is on it.</summary>
+    private async Task<Dictionary<string, bool>> PinnedIdsAsync(CancellationToken cancellationToken)
     {
         var info = await InfoAsync(cancellationToken);
         if (!info.PinningSupported)
@@ -417,15 +459,14 @@ public sealed class CriImageRuntime : IImageRuntime
         // containerd 1.6 before 1.6.22 does not report the label as CRI's pinned field; read it where it lives.
         var headers = new Metadata { { "containerd-namespace", ContainerdNamespace } };
         var all = await Call(() => _containerdImages.ListAsync(new Containerd.ListImagesRequest(), headers, cancellationToken: cancellationToken).ResponseAsync, "list containerd images");
-        return all.Images.Where(i => i.Labels.TryGetValue(PinnedLabel, out var v) && v == "pinned").Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        return all.Images.Where(i => IsPinned(i.Labels)).ToDictionary(i => i.Name, i => IsAgentPin(i.Labels), StringComparer.Ordinal);
     }
 
-    private static RuntimeImage ToImage(Cri.Image image, HashSet<string> pinnedNames) => new(
-        image.Id,
-        image.RepoTags.ToList(),
-        image.RepoDigests.ToList(),
-        (long)image.Size,
-        pinnedNames.Contains(image.Id) || image.RepoTags.Any(pinnedNames.Contains) || image.RepoDigests.Any(pinnedNames.Contains));
+    private static RuntimeImage ToImage(Cri.Image image, Dictionary<string, bool> pinnedNames)
+    {
+        var names = image.RepoTags.Concat(image.RepoDigests).Append(image.Id).Where(pinnedNames.ContainsKey).ToList();
+        return new(image.Id, image.RepoTags.ToList(), image.RepoDigests.ToList(), (long)image.Size, names.Count > 0, names.Any(n => pinnedNames[n]));
+    }
 
     private static async Task<T> Call<T>(Func<Task<T>> call, string what)
     {

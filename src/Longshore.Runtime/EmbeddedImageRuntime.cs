@@ -89,5 +89,5 @@ public sealed class EmbeddedImageRuntime(ImageStore store, RegistryClientOptions
     }
 
     private static RuntimeImage ToImage(ImageDetails details) =>
-        new(details.Id, details.RepoTags, details.RepoDigests, details.Size, details.PinnedBy.Count > 0);
+        new(details.Id, details.RepoTags, details.RepoDigests, details.Size, details.PinnedBy.Count > 0, details.PinnedBy.Contains(PinOwner));
 }

@@ -60,9 +60,10 @@ internal sealed class FakeImageRuntime(bool pinning = true) : IImageRuntime
         }
     }
 
-    public RuntimeImage Add(string id, IReadOnlyList<string> tags, IReadOnlyList<string>? digests = null, long size = 100, bool pinned = false)
+    /// <param name="pinnedByOther">The pin is someone else's (an administrator's, the runtime's own), not the agent's.</param>
+    public RuntimeImage Add(string id, IReadOnlyList<string> tags, IReadOnlyList<string>? digests = null, long size = 100, bool pinned = false, bool pinnedByOther = false)
     {
-        var image = new RuntimeImage(id, tags, digests ?? [], size, pinned);
+        var image = new RuntimeImage(id, tags, digests ?? [], size, pinned || pinnedByOther, pinned && !pinnedByOther);
         lock (_lock)
         {
             _images[id] = image;
@@ -163,7 +164,7 @@ internal sealed class FakeImageRuntime(bool pinning = true) : IImageRuntime
     {
         Count("Pin");
         var image = ByName(reference) ?? throw new RuntimeException($"cannot pin {reference}: not here", RuntimeErrorKind.NotFound);
-        Add(image.Id, image.RepoTags, image.RepoDigests, image.Size, pinned);
+        Repin(image, pinned);
         return Task.CompletedTask;
     }
 
@@ -179,7 +180,7 @@ internal sealed class FakeImageRuntime(bool pinning = true) : IImageRuntime
         {
             if (Get(image.Id) is { } current)
             {
-                Add(current.Id, current.RepoTags, current.RepoDigests, current.Size, pinned);
+                Repin(current, pinned);
             }
         }
 
@@ -212,6 +213,13 @@ internal sealed class FakeImageRuntime(bool pinning = true) : IImageRuntime
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>As containerd does with the agent's mark: a pin someone else set is neither taken over nor removed.</summary>
+    private void Repin(RuntimeImage image, bool pinned)
+    {
+        var others = image.Pinned && !image.PinnedByAgent;
+        Add(image.Id, image.RepoTags, image.RepoDigests, image.Size, pinned && !others, others);
+    }
 
     private void Count(string method)
     {

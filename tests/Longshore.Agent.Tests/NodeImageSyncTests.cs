@@ -138,6 +138,22 @@ public sealed class NodeImageSyncTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Never_removes_a_pin_someone_else_set_even_on_an_image_it_was_asked_to_pin()
+    {
+        _runtime.Add("sha256:pause", ["registry.test/pause:1"], pinnedByOther: true);
+        _runtime.Add("sha256:tool", ["registry.test/tool:1"], pinnedByOther: true);
+        var pause = Wanted("registry.test/pause:1");
+        var tool = Wanted("registry.test/tool:1");
+        var pinnedByAgent = (await SyncUntilPresent(pause, tool)).Status.Images!;
+        pinnedByAgent.Should().OnlyContain(e => e.Pinned, "the images are pinned, as asked");
+
+        await Sync(Wanted("registry.test/tool:1", pin: false));
+        _runtime.ByName("registry.test/pause:1")!.Pinned.Should().BeTrue("the pin on pause is not the agent's to remove");
+        _runtime.ByName("registry.test/tool:1")!.Pinned.Should().BeTrue("the pin on tool is not the agent's to remove");
+        _runtime.Calls("PinMany").Should().Be(0, "nothing was the agent's to pin or unpin");
+    }
+
+    [Fact]
     public async Task A_failed_pull_reports_its_typed_reason_once_as_newly_failed()
     {
         _runtime.OnPull = (reference, _, _) => throw new Runtime.RuntimeException($"pull {reference} failed: not found", Runtime.RuntimeErrorKind.NotFound);

@@ -42,6 +42,49 @@ public sealed class CriImageRuntimeTests(RuntimeFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Removes_only_its_own_pins_never_one_someone_else_set_nor_the_sandbox_images()
+    {
+        var theirs = new TestImageBuilder().WithFile("etc/theirs", "1").Build();
+        var ours = new TestImageBuilder().WithFile("etc/ours", "1").Build();
+        var pause = new TestImageBuilder().WithFile("etc/pause", "1").Build();
+        await Skopeo.PublishAsync(theirs, fixture.Registry, "pins/theirs:1");
+        await Skopeo.PublishAsync(ours, fixture.Registry, "pins/ours:1");
+        await Skopeo.PublishAsync(pause, fixture.Registry, "pins/pause:1");
+        var theirsReference = fixture.Registry.Reference("pins/theirs:1");
+        var oursReference = fixture.Registry.Reference("pins/ours:1");
+        var pauseReference = fixture.Registry.Reference("pins/pause:1");
+        await using var containerd = await ContainerdServer.StartAsync([fixture.Registry.Host], sandboxImage: pauseReference);
+        await using var runtime = new CriImageRuntime(containerd.SocketPath);
+        foreach (var reference in new[] { theirsReference, oursReference, pauseReference })
+        {
+            await runtime.PullAsync(reference, null);
+        }
+
+        // An administrator pins one image by hand, with the label kubelet honours and no mark of the agent's.
+        (await containerd.CtrAsync(["images", "label", theirsReference, $"{CriImageRuntime.PinnedLabel}=pinned"])).EnsureSuccess();
+        var before = (await runtime.ImageStatusAsync(theirsReference))!;
+        before.Pinned.Should().BeTrue();
+        before.PinnedByAgent.Should().BeFalse();
+
+        // The agent wants all three pinned, then none.
+        var images = await runtime.ListImagesAsync();
+        await runtime.PinAsync(images, pinned: true);
+        (await runtime.ImageStatusAsync(oursReference))!.PinnedByAgent.Should().BeTrue();
+        (await runtime.ImageStatusAsync(theirsReference))!.PinnedByAgent.Should().BeFalse("a pin someone else set is not taken over");
+        await runtime.PinAsync(await runtime.ListImagesAsync(), pinned: false);
+        await runtime.PinAsync(theirsReference, pinned: false);
+        await runtime.PinAsync(pauseReference, pinned: false);
+
+        (await runtime.ImageStatusAsync(oursReference))!.Pinned.Should().BeFalse("the agent removes its own pin");
+        (await runtime.ImageStatusAsync(theirsReference))!.Pinned.Should().BeTrue("the administrator's pin survives");
+        (await runtime.ImageStatusAsync(pauseReference))!.Pinned.Should().BeTrue("the sandbox image keeps its pin");
+        var labels = (await containerd.CtrAsync(["images", "ls"])).EnsureSuccess().StandardOutput.Split('\n');
+        labels.Single(l => l.StartsWith(theirsReference + " ", StringComparison.Ordinal)).Should().Contain($"{CriImageRuntime.PinnedLabel}=pinned")
+            .And.NotContain(CriImageRuntime.PinnedByLabel);
+        labels.Single(l => l.StartsWith(oursReference + " ", StringComparison.Ordinal)).Should().NotContain(CriImageRuntime.PinnedLabel);
+    }
+
+    [Fact]
     public async Task Removals_by_anyone_arrive_on_the_event_stream()
     {
         var image = new TestImageBuilder().WithFile("etc/removed", "1").Build();
