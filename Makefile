@@ -4,7 +4,7 @@ DOTNET ?= dotnet
 CONFIGURATION ?= Release
 RESULTS := artifacts/test-results
 
-.PHONY: help deps kube kube-apiserver build test run demo bench fmt lint clean manifests
+.PHONY: help deps kube kube-apiserver build test run demo bench fmt lint clean manifests chart
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -41,8 +41,15 @@ lint: ## check formatting and analyzers without changing files
 	$(DOTNET) format Operator.sln --verify-no-changes
 	$(DOTNET) build Operator.sln -c $(CONFIGURATION) -nologo -v minimal
 
-manifests: ## regenerate config/crd/bases from the API types
+manifests: ## regenerate config/crd/bases from the API types; copy them, the alert rules and the dashboard into charts/longshore
 	$(DOTNET) run -c $(CONFIGURATION) --project src/Longshore.Cli -- manifests --output config/crd/bases
+	rm -f charts/longshore/crds/*.yaml && cp config/crd/bases/*.yaml charts/longshore/crds/
+	cp config/prometheus/rules/longshore.rules.yaml config/grafana/longshore-dashboard.json charts/longshore/files/
+
+chart: deps ## print charts/longshore rendered as helm template does, without helm (CHART_ARGS="--namespace NS --set k=v -f values.yaml")
+	@mkdir -p artifacts
+	@GOPATH=/usr/share/gocode GO111MODULE=off go build -o artifacts/chart-render ./hack/chart-render
+	@artifacts/chart-render --namespace longshore-system $(CHART_ARGS) charts/longshore
 
 clean: ## remove build output
 	rm -rf artifacts src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj

@@ -4,8 +4,11 @@ set -euo pipefail
 need=()
 # runc, containernetworking-plugins, busybox-static, iproute2 and util-linux run the real node's Pods (hack/Longshore.TestBed/KubeNode.cs).
 # e2fsprogs ships chattr, which the CLI tests use to make a store folder unwritable even for root.
+# golang-github-masterminds-sprig-dev and golang-github-ghodss-yaml-dev build hack/chart-render, which renders
+# charts/longshore as helm template does (there is no helm package in Debian).
 # prometheus ships promtool (the alert rules' checks and unit series) and the Prometheus the end-to-end alert test runs.
 for pkg in docker-registry containerd runc containernetworking-plugins busybox-static iproute2 util-linux etcd-server skopeo golang-go \
+  golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev \
   apache2-utils rsync curl ca-certificates openssl jq prometheus e2fsprogs; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
