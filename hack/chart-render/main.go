@@ -482,20 +482,9 @@ func funcMap() template.FuncMap {
 		}
 		return strings.TrimSuffix(string(data), "\n")
 	}
-	f["fromYaml"] = func(s string) map[string]interface{} {
-		m := map[string]interface{}{}
-		if err := yaml.Unmarshal([]byte(s), &m); err != nil {
-			m["Error"] = err.Error()
-		}
-		return m
-	}
-	f["fromYamlArray"] = func(s string) []interface{} {
-		a := []interface{}{}
-		if err := yaml.Unmarshal([]byte(s), &a); err != nil {
-			a = []interface{}{err.Error()}
-		}
-		return a
-	}
+	fromYAML := func(data []byte, v interface{}) error { return yaml.Unmarshal(data, v) }
+	f["fromYaml"] = decodeMap(fromYAML)
+	f["fromYamlArray"] = decodeList(fromYAML)
 	f["toJson"] = func(v interface{}) string {
 		data, err := json.Marshal(v)
 		if err != nil {
@@ -503,20 +492,8 @@ func funcMap() template.FuncMap {
 		}
 		return string(data)
 	}
-	f["fromJson"] = func(s string) map[string]interface{} {
-		m := map[string]interface{}{}
-		if err := json.Unmarshal([]byte(s), &m); err != nil {
-			m["Error"] = err.Error()
-		}
-		return m
-	}
-	f["fromJsonArray"] = func(s string) []interface{} {
-		a := []interface{}{}
-		if err := json.Unmarshal([]byte(s), &a); err != nil {
-			a = []interface{}{err.Error()}
-		}
-		return a
-	}
+	f["fromJson"] = decodeMap(json.Unmarshal)
+	f["fromJsonArray"] = decodeList(json.Unmarshal)
 	f["required"] = func(warn string, val interface{}) (interface{}, error) {
 		if val == nil {
 			return val, errors.New(warn)
@@ -531,4 +508,26 @@ func funcMap() template.FuncMap {
 		return map[string]interface{}{}, nil
 	}
 	return f
+}
+
+// decodeMap is Helm's fromYaml/fromJson: a map, or {"Error": message} when the text does not parse.
+func decodeMap(unmarshal func([]byte, interface{}) error) func(string) map[string]interface{} {
+	return func(s string) map[string]interface{} {
+		m := map[string]interface{}{}
+		if err := unmarshal([]byte(s), &m); err != nil {
+			m["Error"] = err.Error()
+		}
+		return m
+	}
+}
+
+// decodeList is Helm's fromYamlArray/fromJsonArray: a list, or [message] when the text does not parse.
+func decodeList(unmarshal func([]byte, interface{}) error) func(string) []interface{} {
+	return func(s string) []interface{} {
+		a := []interface{}{}
+		if err := unmarshal([]byte(s), &a); err != nil {
+			a = []interface{}{err.Error()}
+		}
+		return a
+	}
 }
