@@ -49,10 +49,10 @@ public sealed class ChartValuesTests
         var pod = chart.Single("DaemonSet")["spec"]!["template"]!["spec"]!;
         var container = Container(chart.Single("DaemonSet"));
         Arguments(container).Should().ContainInConsecutiveOrder("--runtime-socket", "/run/k3s/containerd/containerd.sock");
-        var volume = pod["volumes"]!.AsArray().Single(v => v!["name"]!.GetValue<string>() == "containerd-socket")!;
+        var volume = pod["volumes"]!.AsArray().Single(v => v!["name"]!.GetValue<string>() == "runtime-socket-dir")!;
         volume["hostPath"]!["path"]!.GetValue<string>().Should().Be("/run/k3s/containerd");
         volume["hostPath"]!["type"]!.GetValue<string>().Should().Be("Directory");
-        container["volumeMounts"]!.AsArray().Single(m => m!["name"]!.GetValue<string>() == "containerd-socket")!["mountPath"]!.GetValue<string>().Should().Be("/run/k3s/containerd");
+        container["volumeMounts"]!.AsArray().Single(m => m!["name"]!.GetValue<string>() == "runtime-socket-dir")!["mountPath"]!.GetValue<string>().Should().Be("/run/k3s/containerd");
     }
 
     [Fact]
