@@ -4,7 +4,7 @@ DOTNET ?= dotnet
 CONFIGURATION ?= Release
 RESULTS := artifacts/test-results
 
-.PHONY: help deps kube kube-apiserver build test run demo bench fmt lint clean manifests chart
+.PHONY: help deps kube kube-apiserver images build test run demo bench fmt lint clean manifests chart
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -15,7 +15,7 @@ deps: ## install the Debian packages the tests and the local stack use (skips wh
 build: ## build every project (warnings are errors)
 	$(DOTNET) build Operator.sln -c $(CONFIGURATION) -nologo -v minimal
 
-test: deps kube ## run every test, unit and integration, against real components (a real node included)
+test: deps kube images ## run every test, unit and integration, against real components (a real node and the built images included)
 	@bash hack/test.sh $(CONFIGURATION) $(RESULTS)
 
 kube: ## build kube-apiserver, kubelet, kube-scheduler, kube-controller-manager v1.20.2 from Debian's source (cached in ~/.cache/longshore)
@@ -23,6 +23,9 @@ kube: ## build kube-apiserver, kubelet, kube-scheduler, kube-controller-manager 
 
 kube-apiserver: ## build only kube-apiserver v1.20.2 (cached in ~/.cache/longshore)
 	@bash hack/build-kube-apiserver.sh >/dev/null
+
+images: deps ## build the agent and operator images from the Dockerfiles with buildah (Debian base cached in ~/.cache/longshore)
+	@bash hack/build-images.sh >/dev/null
 
 run: deps ## the whole of Longshore locally on real parts until Ctrl+C (or the operator against $$KUBECONFIG)
 	@bash hack/run.sh

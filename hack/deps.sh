@@ -6,9 +6,10 @@ need=()
 # e2fsprogs ships chattr, which the CLI tests use to make a store folder unwritable even for root.
 # golang-github-masterminds-sprig-dev and golang-github-ghodss-yaml-dev build hack/chart-render, which renders
 # charts/longshore as helm template does (there is no helm package in Debian).
+# buildah, mmdebstrap and uidmap build the images (hack/build-images.sh); podman runs them in the image tests.
 # prometheus ships promtool (the alert rules' checks and unit series) and the Prometheus the end-to-end alert test runs.
 for pkg in docker-registry containerd runc containernetworking-plugins busybox-static iproute2 util-linux etcd-server skopeo golang-go \
-  golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev \
+  golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev buildah mmdebstrap uidmap podman \
   apache2-utils rsync curl ca-certificates openssl jq prometheus e2fsprogs; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
