@@ -35,7 +35,7 @@ public sealed class SecretPullCredentials(IKubernetes kubernetes) : IPullCredent
         {
             config = PullSecrets.Parse(secret);
         }
-        catch (Exception e) when (e is JsonException or FormatException)
+        catch (Exception e) when (e is JsonException or FormatException or OciFormatException)
         {
             // The secret's content is never echoed: only that it is malformed.
             throw new PullSecretUnavailableException($"pull secret {reference.Namespace}/{reference.Name} is not a valid docker config", e);

@@ -33,7 +33,7 @@ public sealed class ImagePolicyReconciler(
     private readonly CustomResourceClient<V1Alpha1ImagePolicy> _policyClient = new(client);
     private readonly NodeImageWriter _writer = new(informers, client);
     private readonly PolicyImageResolver _resolver = new(imageResolver);
-    private readonly PullSecretMirror _secrets = new(client, options.Namespace);
+    private readonly PullSecretMirror _secrets = new(client, options.PullSecretNamespace);
     private readonly EventRecorder _events = new(client, "longshore-operator", logger, time);
 
     /// <summary>The policies a Pod's changes concern: those of its namespace.</summary>
@@ -212,12 +212,7 @@ public sealed class ImagePolicyReconciler(
             return NodeDriftReport.None;
         }
 
-        (string Namespace, string Name)? pullSecret = null;
-        foreach (var secret in spec.ImagePullSecrets ?? [])
-        {
-            var copy = await _secrets.EnsureAsync(key.Namespace, secret.Name, cancellationToken);
-            pullSecret ??= (_secrets.OperatorNamespace, copy);
-        }
+        var pullSecret = (await _secrets.EnsureAsync(owner, spec.ImagePullSecrets, cancellationToken)).Copy;
 
         var targets = TargetNodes.Select(spec, _nodes.Items);
         var platforms = targets.Select(n => TargetNodes.PlatformOf(n, null).ToString()).ToList();

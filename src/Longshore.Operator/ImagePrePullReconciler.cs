@@ -30,7 +30,7 @@ public sealed class ImagePrePullReconciler(
     private readonly ObjectCache<V1Alpha1ImagePolicy> _policies = informers.For<V1Alpha1ImagePolicy>().Cache;
     private readonly CustomResourceClient<V1Alpha1ImagePrePull> _prePullClient = new(client);
     private readonly NodeImageWriter _writer = new(informers, client);
-    private readonly PullSecretMirror _secrets = new(client, options.Namespace);
+    private readonly PullSecretMirror _secrets = new(client, options.PullSecretNamespace);
     private readonly EventRecorder _events = new(client, "longshore-operator", logger, time);
 
     /// <summary>The ImagePrePulls whose entries a NodeImage holds: how NodeImage changes map back to their owners.</summary>
@@ -56,13 +56,9 @@ public sealed class ImagePrePullReconciler(
 
         var (resolved, digests, repoDigests) = await ResolveAsync(key, spec, targets, now, cancellationToken);
 
-        // Secrets the agents need, copied where they may read them.
-        (string Namespace, string Name)? pullSecret = null;
-        foreach (var secret in spec.ImagePullSecrets ?? [])
-        {
-            var copy = await _secrets.EnsureAsync(key.Namespace, secret.Name, cancellationToken);
-            pullSecret ??= (_secrets.OperatorNamespace, copy);
-        }
+        // Secrets the agents need, merged into one copy where they may read them; unusable ones become a condition.
+        var secrets = await _secrets.EnsureAsync(owner, spec.ImagePullSecrets, cancellationToken);
+        var pullSecret = secrets.Copy;
 
         var failures = new List<FailedNode>();
         var targetNodes = targets.Select(node =>
@@ -79,7 +75,7 @@ public sealed class ImagePrePullReconciler(
         await _writer.WriteAsync(plan.Desired, current, cancellationToken);
         await CollectSecretsAsync(except: null, cancellationToken);
 
-        var result = PrePullStatusBuilder.Build(prePull.Metadata.Generation, prePull.Status, resolved, targetNodes, failures, plan.Carrying, now);
+        var result = PrePullStatusBuilder.Build(prePull.Metadata.Generation, prePull.Status, resolved, targetNodes, failures, plan.Carrying, now, secrets.Problems);
         var status = result.Status;
         metrics.Record(key, status.DesiredNodes, status.ReadyNodes, status.FailedNodes);
         var wasReady = Conditions.IsTrue(prePull.Status?.Conditions, PrePullConditions.Ready);

@@ -51,30 +51,28 @@ public sealed class ImageResolver : IDisposable
 
     public void Dispose() => _registry.Dispose();
 
-    /// <summary>Merges the docker config JSON of every named secret (kubernetes.io/dockerconfigjson or .dockercfg).</summary>
+    /// <summary>
+    /// Merges the credentials of every usable named secret (kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg in
+    /// the object's namespace); missing or wrong-typed ones are left out here and reported as a condition by the mirror.
+    /// </summary>
     public async Task<DockerConfig> CredentialsAsync(string @namespace, IList<V1LocalObjectReference>? secrets, CancellationToken cancellationToken)
     {
-        var merged = DockerConfig.Empty;
-        foreach (var reference in secrets ?? [])
+        var usable = new List<V1Secret>();
+        foreach (var name in (secrets ?? []).Select(s => s.Name).Where(n => !string.IsNullOrEmpty(n)).Distinct(StringComparer.Ordinal))
         {
-            V1Secret secret;
             try
             {
-                secret = await _client.CoreV1.ReadNamespacedSecretAsync(reference.Name, @namespace, cancellationToken: cancellationToken);
+                var secret = await _client.CoreV1.ReadNamespacedSecretAsync(name, @namespace, cancellationToken: cancellationToken);
+                if (PullSecretCopies.Problem(@namespace, name, secret) is null)
+                {
+                    usable.Add(secret);
+                }
             }
             catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
             {
-                throw new RegistryException($"pull secret {@namespace}/{reference.Name} does not exist");
-            }
-
-            var parsed = PullSecrets.Parse(secret)
-                ?? throw new RegistryException($"pull secret {@namespace}/{reference.Name} has neither .dockerconfigjson nor .dockercfg");
-            foreach (var registry in parsed.Registries)
-            {
-                merged = merged.With(registry, parsed.Find(registry)!);
             }
         }
 
-        return merged;
+        return PullSecretCopies.Merge(usable);
     }
 }

@@ -51,10 +51,15 @@ public static class NodeImagePlanner
     public static IReadOnlyDictionary<string, ValueList<PlannedImage>> Remove(PlannedOwner owner, IReadOnlyDictionary<string, ValueList<PlannedImage>> current) =>
         current.Where(c => c.Value.Any(e => e.Owners.Contains(owner))).ToDictionary(c => c.Key, c => Without(owner, c.Value), StringComparer.Ordinal);
 
-    /// <summary>The entries without <paramref name="owner"/>, entries nobody else wants dropped.</summary>
+    /// <summary>
+    /// The entries without <paramref name="owner"/>, entries nobody else wants dropped; a shared entry that used the
+    /// owner's pull-secret copy loses it (the copy goes with its owner), and another owner's copy takes its place.
+    /// </summary>
     public static ValueList<PlannedImage> Without(PlannedOwner owner, IEnumerable<PlannedImage> entries) =>
         Sorted(entries
-            .Select(e => e.Owners.Contains(owner) ? e with { Owners = e.Owners.Where(o => o != owner).ToValueList() } : e)
+            .Select(e => e.Owners.Contains(owner)
+                ? e with { Owners = e.Owners.Where(o => o != owner).ToValueList(), PullSecret = e.PullSecret?.Name == PullSecretCopies.CopyName(owner) ? null : e.PullSecret }
+                : e)
             .Where(e => e.Owners.Count > 0));
 
     private static ValueList<PlannedImage> With(PrePullIntent intent, string platform, IEnumerable<PlannedImage> entries)

@@ -5,8 +5,14 @@ namespace Longshore.Operator;
 /// <summary>How the operator runs: its namespace, ports, leader election, webhook certificate and registry access.</summary>
 public sealed record OperatorOptions
 {
-    /// <summary>Where the operator lives and keeps copies of pull secrets for the agents.</summary>
+    /// <summary>Where the operator lives (its lease, its webhook certificate).</summary>
     public string Namespace { get; init; } = "longshore-system";
+
+    /// <summary>
+    /// Where the operator keeps merged copies of pull secrets for the agents: a namespace of its own, so the agents'
+    /// permission to read Secrets there reaches nothing else (never the webhook's key).
+    /// </summary>
+    public string PullSecretNamespace { get; init; } = "longshore-pull-secrets";
 
     /// <summary>Kubeconfig to use; null means in-cluster (service account), else $KUBECONFIG or ~/.kube/config.</summary>
     public string? Kubeconfig { get; init; }

@@ -12,4 +12,7 @@ public static class PrePullConditions
     public const string Reconciling = KStatus.Reconciling;
     public const string Stalled = KStatus.Stalled;
     public const string Degraded = "Degraded";
+
+    /// <summary>False while a named pull secret is missing, of the wrong type or malformed; its message names each.</summary>
+    public const string PullSecretsReady = "PullSecretsReady";
 }

@@ -18,6 +18,7 @@ public static class PrePullStatusBuilder
     /// <param name="failures">Failed images per node.</param>
     /// <param name="carrying">Target nodes that carry the object's entries after planning.</param>
     /// <param name="now">The time of this reconcile.</param>
+    /// <param name="secretProblems">One message per named pull secret that cannot be used (missing, wrong type, malformed).</param>
     public static PrePullStatusResult Build(
         long? generation,
         ImagePrePullStatus? previous,
@@ -25,7 +26,8 @@ public static class PrePullStatusBuilder
         IReadOnlyList<TargetNode> targets,
         IReadOnlyList<FailedNode> failures,
         IReadOnlySet<string> carrying,
-        DateTimeOffset now)
+        DateTimeOffset now,
+        IReadOnlyList<string>? secretProblems = null)
     {
         var images = resolved.Select(entry =>
         {
@@ -56,6 +58,7 @@ public static class PrePullStatusBuilder
         KStatus.Apply(conditions, progress, reason.ToString(), message, generation, now);
         var degraded = reason is PrePullReason.ResolveFailed or PrePullReason.PullFailed;
         Conditions.Set(conditions, PrePullConditions.Degraded, degraded, (degraded ? reason : PrePullReason.AsExpected).ToString(), degraded ? message : "no failures", generation, now);
+        PullSecretConditions.Apply(conditions, secretProblems, generation, now);
 
         var status = new ImagePrePullStatus
         {

@@ -6,7 +6,8 @@ using Longshore.Operator;
 var defaults = new OperatorOptions();
 var cli = new HostCommandLine("longshore-operator", "Longshore's operator: turns ImagePrePulls into per-node NodeImages and reports their progress.");
 var kubeconfig = cli.Add(HostOption.OptionalText("--kubeconfig", "PATH", "Kubeconfig to use", "in-cluster, else $KUBECONFIG or ~/.kube/config"));
-var ns = cli.Add(HostOption.Text("--namespace", "NS", "The operator's namespace, where pull secrets for the agents are copied", defaults.Namespace, "POD_NAMESPACE"));
+var ns = cli.Add(HostOption.Text("--namespace", "NS", "The operator's namespace (its lease and webhook certificate)", defaults.Namespace, "POD_NAMESPACE"));
+var pullSecretNamespace = cli.Add(HostOption.Text("--pull-secret-namespace", "NS", "Where merged copies of pull secrets are kept for the agents (only they and the operator read Secrets there)", defaults.PullSecretNamespace));
 var metricsPort = cli.Add(HostOption.Port("--metrics-port", "Port for /metrics, /healthz and /readyz", defaults.MetricsPort));
 var webhookPort = cli.Add(HostOption.Port("--webhook-port", "HTTPS port of the validating webhook", defaults.WebhookPort));
 var certificates = cli.Add(HostOption.OptionalText("--webhook-cert-dir", "DIR", "Folder with the webhook's tls.crt and tls.key", "a generated self-signed certificate"));
@@ -23,6 +24,7 @@ return await cli.RunAsync(
     {
         Kubeconfig = kubeconfig.Get(parse),
         Namespace = ns.Get(parse),
+        PullSecretNamespace = pullSecretNamespace.Get(parse),
         MetricsPort = metricsPort.Get(parse),
         WebhookPort = webhookPort.Get(parse),
         WebhookCertificateDirectory = certificates.Get(parse),

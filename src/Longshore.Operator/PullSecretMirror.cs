@@ -1,97 +1,144 @@
 using System.Net;
+using System.Text;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Longshore.Kube;
 
 namespace Longshore.Operator;
 
 /// <summary>
-/// Copies the pull secrets ImagePrePulls (and ImagePolicies with ensureOnNodes) reference into the operator's namespace, where agents may read them
-/// (labelled as copies; removed when no object references them any more). Contents are never logged.
+/// Copies the pull secrets an ImagePrePull (or an ImagePolicy with ensureOnNodes) names, from the object's own
+/// namespace only, into one merged copy per object in the pull-secret namespace, where only agents and the operator may
+/// read Secrets (never beside the webhook's key). Only <c>kubernetes.io/dockerconfigjson</c> and
+/// <c>kubernetes.io/dockercfg</c> Secrets are used; a missing, wrong-typed or malformed one is reported, not thrown.
+/// Copies are labelled, rebuilt from their sources at every reconcile (so they follow changes and deletions), and removed
+/// when their object is gone or names no usable secret. Contents are never logged.
 /// </summary>
-public sealed class PullSecretMirror(IKubernetes client, string operatorNamespace)
+public sealed class PullSecretMirror(IKubernetes client, string copyNamespace)
 {
     public const string CopyLabel = "longshore.io/pull-secret-copy";
-    public const string SourceAnnotation = "longshore.io/source";
+    public const string OwnerAnnotation = "longshore.io/owner";
+    public const string SourcesAnnotation = "longshore.io/sources";
 
-    public string OperatorNamespace => operatorNamespace;
+    public string CopyNamespace => copyNamespace;
 
-    public static string CopyName(string @namespace, string name)
+    /// <summary>
+    /// Creates, refreshes or removes the owner's copy from the secrets it names in its namespace; returns the copy (null
+    /// when no named secret is usable) and one message per secret that cannot be used.
+    /// </summary>
+    public async Task<PullSecretCopy> EnsureAsync(PlannedOwner owner, IList<V1LocalObjectReference>? secrets, CancellationToken cancellationToken)
     {
-        var candidate = $"pull-{@namespace}-{name}";
-        return candidate.Length <= 253 ? candidate : candidate[..253];
-    }
+        ArgumentNullException.ThrowIfNull(owner);
+        var usable = new List<V1Secret>();
+        var problems = new List<string>();
+        foreach (var name in (secrets ?? []).Select(s => s.Name).Where(n => !string.IsNullOrEmpty(n)).Distinct(StringComparer.Ordinal))
+        {
+            V1Secret? source;
+            try
+            {
+                source = await client.CoreV1.ReadNamespacedSecretAsync(name, owner.Namespace, cancellationToken: cancellationToken);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                source = null;
+            }
 
-    /// <summary>Creates or refreshes the copy; returns its name.</summary>
-    public async Task<string> EnsureAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var source = await client.CoreV1.ReadNamespacedSecretAsync(name, @namespace, cancellationToken: cancellationToken);
-        var copyName = CopyName(@namespace, name);
+            if (PullSecretCopies.Problem(owner.Namespace, name, source) is { } problem)
+            {
+                problems.Add(problem);
+            }
+            else
+            {
+                usable.Add(source!);
+            }
+        }
+
+        var copyName = PullSecretCopies.CopyName(owner);
+        var merged = PullSecretCopies.Merge(usable);
+        if (merged.Registries.Count == 0)
+        {
+            await DeleteAsync(copyName, cancellationToken);
+            return new PullSecretCopy(null, problems);
+        }
+
         var copy = new V1Secret
         {
             Metadata = new V1ObjectMeta
             {
                 Name = copyName,
-                NamespaceProperty = operatorNamespace,
+                NamespaceProperty = copyNamespace,
                 Labels = new Dictionary<string, string> { [CopyLabel] = "true", ["app.kubernetes.io/managed-by"] = "longshore" },
-                Annotations = new Dictionary<string, string> { [SourceAnnotation] = $"{@namespace}/{name}" },
+                Annotations = new Dictionary<string, string>
+                {
+                    [OwnerAnnotation] = OwnerKey(owner),
+                    [SourcesAnnotation] = string.Join(",", usable.Select(s => s.Metadata.Name)),
+                },
             },
-            Type = source.Type,
-            Data = source.Data,
+            Type = PullSecretCopies.DockerConfigJsonType,
+            Data = new Dictionary<string, byte[]> { [".dockerconfigjson"] = Encoding.UTF8.GetBytes(merged.ToJson()) },
         };
         try
         {
-            var existing = await client.CoreV1.ReadNamespacedSecretAsync(copyName, operatorNamespace, cancellationToken: cancellationToken);
-            if (existing.Type == copy.Type && SameData(existing.Data, copy.Data))
+            var existing = await client.CoreV1.ReadNamespacedSecretAsync(copyName, copyNamespace, cancellationToken: cancellationToken);
+            if (existing.Type != copy.Type || !SameData(existing.Data, copy.Data) || !Same(existing.Metadata.Annotations, copy.Metadata.Annotations))
             {
-                return copyName;
+                copy.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
+                await client.CoreV1.ReplaceNamespacedSecretAsync(copy, copyName, copyNamespace, cancellationToken: cancellationToken);
             }
-
-            copy.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
-            await client.CoreV1.ReplaceNamespacedSecretAsync(copy, copyName, operatorNamespace, cancellationToken: cancellationToken);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
-            await client.CoreV1.CreateNamespacedSecretAsync(copy, operatorNamespace, cancellationToken: cancellationToken);
+            await client.CoreV1.CreateNamespacedSecretAsync(copy, copyNamespace, cancellationToken: cancellationToken);
         }
 
-        return copyName;
+        return new PullSecretCopy((copyNamespace, copyName), problems);
     }
 
-    /// <summary>Deletes copies whose source no object references; <paramref name="referenced"/> holds "namespace/name" of sources still in use.</summary>
-    public async Task CollectAsync(ISet<string> referenced, CancellationToken cancellationToken)
+    /// <summary>Deletes copies whose owner is not among <paramref name="owners"/> (keys from <see cref="OwnerKey"/>).</summary>
+    public async Task CollectAsync(ISet<string> owners, CancellationToken cancellationToken)
     {
-        var copies = await client.CoreV1.ListNamespacedSecretAsync(operatorNamespace, labelSelector: $"{CopyLabel}=true", cancellationToken: cancellationToken);
+        var copies = await client.CoreV1.ListNamespacedSecretAsync(copyNamespace, labelSelector: $"{CopyLabel}=true", cancellationToken: cancellationToken);
         foreach (var copy in copies.Items)
         {
-            var source = copy.Metadata.Annotations?.TryGetValue(SourceAnnotation, out var s) == true ? s : null;
-            if (source is null || !referenced.Contains(source))
+            var owner = copy.Metadata.Annotations?.TryGetValue(OwnerAnnotation, out var o) == true ? o : null;
+            if (owner is null || !owners.Contains(owner))
             {
-                try
-                {
-                    await client.CoreV1.DeleteNamespacedSecretAsync(copy.Metadata.Name, operatorNamespace, cancellationToken: cancellationToken);
-                }
-                catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-                {
-                }
+                await DeleteAsync(copy.Metadata.Name, cancellationToken);
             }
         }
     }
 
+    public static string OwnerKey(PlannedOwner owner) => $"{owner.Kind}/{owner.Namespace}/{owner.Name}";
+
     /// <summary>
-    /// "namespace/name" of every pull secret that a live object needs copied: ImagePrePulls, and ImagePolicies that keep
-    /// their digests on nodes. <paramref name="except"/> (kind, key) is an object being deleted.
+    /// The owners (<see cref="OwnerKey"/>) whose copies live objects still need: ImagePrePulls, and ImagePolicies that
+    /// keep their digests on nodes, naming at least one secret. <paramref name="except"/> (kind, key) is an object being deleted.
     /// </summary>
-    public static HashSet<string> Referenced(IEnumerable<Api.V1Alpha1ImagePrePull> prePulls, IEnumerable<Api.V1Alpha1ImagePolicy> policies, (string Kind, Kube.ResourceKey Key)? except)
+    public static HashSet<string> Referenced(IEnumerable<Api.V1Alpha1ImagePrePull> prePulls, IEnumerable<Api.V1Alpha1ImagePolicy> policies, (string Kind, ResourceKey Key)? except)
     {
         bool Live(string kind, IKubernetesObject<V1ObjectMeta> item) =>
-            !Kube.Finalizers.IsDeleting(item) && (except is null || except.Value.Kind != kind || Kube.ResourceKey.Of(item) != except.Value.Key);
-        return prePulls.Where(p => Live(Api.V1Alpha1ImagePrePull.KindName, p))
-            .SelectMany(p => (p.Spec.ImagePullSecrets ?? []).Select(s => $"{p.Metadata.NamespaceProperty}/{s.Name}"))
-            .Concat(policies.Where(p => p.Spec.EnsureOnNodes && Live(Api.V1Alpha1ImagePolicy.KindName, p))
-                .SelectMany(p => (p.Spec.ImagePullSecrets ?? []).Select(s => $"{p.Metadata.NamespaceProperty}/{s.Name}")))
+            !Finalizers.IsDeleting(item) && (except is null || except.Value.Kind != kind || ResourceKey.Of(item) != except.Value.Key);
+        return prePulls.Where(p => Live(Api.V1Alpha1ImagePrePull.KindName, p) && p.Spec.ImagePullSecrets is { Count: > 0 })
+            .Select(p => OwnerKey(new PlannedOwner(Api.V1Alpha1ImagePrePull.KindName, p.Metadata.NamespaceProperty, p.Metadata.Name)))
+            .Concat(policies.Where(p => p.Spec.EnsureOnNodes && Live(Api.V1Alpha1ImagePolicy.KindName, p) && p.Spec.ImagePullSecrets is { Count: > 0 })
+                .Select(p => OwnerKey(new PlannedOwner(Api.V1Alpha1ImagePolicy.KindName, p.Metadata.NamespaceProperty, p.Metadata.Name))))
             .ToHashSet(StringComparer.Ordinal);
     }
+
+    private async Task DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.CoreV1.DeleteNamespacedSecretAsync(name, copyNamespace, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+        }
+    }
+
+    private static bool Same(IDictionary<string, string>? a, IDictionary<string, string>? b) =>
+        (a?.Count ?? 0) == (b?.Count ?? 0) && (a ?? new Dictionary<string, string>()).All(kv => b != null && b.TryGetValue(kv.Key, out var v) && v == kv.Value);
 
     private static bool SameData(IDictionary<string, byte[]>? a, IDictionary<string, byte[]>? b) =>
         (a?.Count ?? 0) == (b?.Count ?? 0) && (a ?? new Dictionary<string, byte[]>()).All(kv => b != null && b.TryGetValue(kv.Key, out var v) && v.AsSpan().SequenceEqual(kv.Value));

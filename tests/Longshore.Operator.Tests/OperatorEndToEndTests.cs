@@ -57,14 +57,7 @@ public sealed class OperatorEndToEndTests(OperatorEnvironment environment) : ICl
             RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = "longshore-operator" },
             Subjects = [new Rbacv1Subject { Kind = "User", Name = "operator", ApiGroup = "rbac.authorization.k8s.io" }],
         });
-        await admin.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(
-            new V1RoleBinding
-            {
-                Metadata = new V1ObjectMeta { Name = "longshore-operator-test-user" },
-                RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = "longshore-operator" },
-                Subjects = [new Rbacv1Subject { Kind = "User", Name = "operator", ApiGroup = "rbac.authorization.k8s.io" }],
-            },
-            "longshore-system");
+        await OperatorInstall.BindRoleAsync(admin, OperatorInstall.User("operator"), "longshore-operator");
 
         var web = new TestImageBuilder().WithFile("srv/web", "v1").Build();
         var sidecar = new TestImageBuilder().WithFile("srv/sidecar", "v1").Build();
@@ -147,15 +140,17 @@ public sealed class OperatorEndToEndTests(OperatorEnvironment environment) : ICl
                 $"{node} wants both images");
             wanted.Spec.Images!.Single(i => i.Reference == webRef).Digest.Should().Be(web.ManifestDigest.ToString());
             wanted.Spec.Images!.Single(i => i.Reference == sidecarRef).Digest.Should().Be(sidecar.ManifestDigest.ToString());
-            wanted.Spec.Images.Should().OnlyContain(i => i.Pin && i.Owners.Single().Name == "warm" && i.PullSecretRef!.Namespace == "longshore-system");
+            wanted.Spec.Images.Should().OnlyContain(i => i.Pin && i.Owners.Single().Name == "warm" && i.PullSecretRef!.Namespace == OperatorInstall.PullSecretNamespace);
             // Owned by its Node, so the cluster's garbage collector removes it with the node.
             var uid = (await admin.CoreV1.ReadNodeAsync(node)).Metadata.Uid;
             wanted.Metadata.OwnerReferences.Should().ContainSingle(o => o.Kind == "Node" && o.Name == node && o.Uid == uid);
         }
 
         (await nodeImages.GetAsync(null, "gpu-1")).Should().BeNull("a node whose NoSchedule taint is not tolerated is not a target");
-        var copies = await admin.CoreV1.ListNamespacedSecretAsync("longshore-system", labelSelector: $"{PullSecretMirror.CopyLabel}=true");
-        copies.Items.Should().ContainSingle().Which.Data[".dockerconfigjson"].Should().Equal(Encoding.UTF8.GetBytes(dockerConfig));
+        var copies = await admin.CoreV1.ListNamespacedSecretAsync(OperatorInstall.PullSecretNamespace, labelSelector: $"{PullSecretMirror.CopyLabel}=true");
+        var copied = Oci.DockerConfig.Parse(Encoding.UTF8.GetString(copies.Items.Should().ContainSingle().Which.Data[".dockerconfigjson"]));
+        copied.Find(environment.Registry.Host).Should().Be(new Oci.RegistryCredential { Username = "u", Password = "p" });
+        (await admin.CoreV1.ListNamespacedSecretAsync("longshore-system", labelSelector: $"{PullSecretMirror.CopyLabel}=true")).Items.Should().BeEmpty("copies never sit beside the webhook's key");
 
         // The operator may not write what the agents own.
         var forbidden = () => new CustomResourceClient<V1Alpha1NodeImage>(operatorClient).PatchStatusAsync(null, "worker-1", new { status = new { heartbeatTime = DateTime.UtcNow } });
@@ -230,7 +225,7 @@ public sealed class OperatorEndToEndTests(OperatorEnvironment environment) : ICl
         // Deleting removes its entries everywhere and the secret copy; the finalizer lets the object go.
         (await api.KubectlAsync(["delete", "imageprepull", "warm", "-n", "default", "--timeout=60s"])).EnsureSuccess();
         await Eventually(async () => (await nodeImages.GetAsync(null, "worker-1"))?.Spec.Images is null or { Count: 0 } ? "empty" : null, "worker-1 no longer wants the images");
-        await Eventually(async () => (await admin.CoreV1.ListNamespacedSecretAsync("longshore-system", labelSelector: $"{PullSecretMirror.CopyLabel}=true")).Items.Count == 0 ? "gone" : null, "the secret copy is removed");
+        await Eventually(async () => (await admin.CoreV1.ListNamespacedSecretAsync(OperatorInstall.PullSecretNamespace, labelSelector: $"{PullSecretMirror.CopyLabel}=true")).Items.Count == 0 ? "gone" : null, "the secret copy is removed");
         await Eventually(async () => (await http.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Contains("name=\"warm\"", StringComparison.Ordinal) ? null : "gone", "a deleted object's series are removed");
         await app.StopAsync();
     }

@@ -12,6 +12,9 @@ public static class OperatorInstall
 {
     public const string Namespace = "longshore-system";
 
+    /// <summary>Where pull-secret copies live (config/rbac creates it): the one namespace where agents may read Secrets.</summary>
+    public const string PullSecretNamespace = "longshore-pull-secrets";
+
     /// <summary>Binds the deployed roles to <paramref name="operatorUser"/> and <paramref name="agentUser"/> (identities or service accounts).</summary>
     public static async Task InstallAsync(KubeApiServer api, Rbacv1Subject operatorUser, Rbacv1Subject agentUser)
     {
@@ -27,6 +30,16 @@ public static class OperatorInstall
                 RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = role },
                 Subjects = [subject],
             }));
+            await BindRoleAsync(admin, subject, role);
+        }
+    }
+
+    /// <summary>Binds the namespaced Roles named <paramref name="role"/> (where config/rbac defines them) to a test identity.</summary>
+    public static async Task BindRoleAsync(IKubernetes admin, Rbacv1Subject subject, string role)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        foreach (var @namespace in new[] { Namespace, PullSecretNamespace })
+        {
             await CreateUnlessPresentAsync(() => admin.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(
                 new V1RoleBinding
                 {
@@ -34,7 +47,7 @@ public static class OperatorInstall
                     RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = role },
                     Subjects = [subject],
                 },
-                Namespace));
+                @namespace));
         }
     }
 
