@@ -89,9 +89,12 @@ public sealed class CustomResourceClient<T> : ResourceClient<T>
             : _client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<T>(item, Group, Version, item.Metadata.NamespaceProperty, Plural, item.Metadata.Name, cancellationToken: cancellationToken);
 
     /// <summary>A JSON merge patch of the main resource.</summary>
-    public Task<T> PatchAsync(string? @namespace, string name, object patch, CancellationToken cancellationToken = default)
+    public Task<T> PatchAsync(string? @namespace, string name, object patch, CancellationToken cancellationToken = default) =>
+        PatchAsync(@namespace, name, new V1Patch(KubernetesJson.Serialize(patch), V1Patch.PatchType.MergePatch), cancellationToken);
+
+    /// <summary>A patch of the main resource of any type (a JSON patch's <c>test</c> operations guard against concurrent changes).</summary>
+    public Task<T> PatchAsync(string? @namespace, string name, V1Patch body, CancellationToken cancellationToken = default)
     {
-        var body = new V1Patch(KubernetesJson.Serialize(patch), V1Patch.PatchType.MergePatch);
         return string.IsNullOrEmpty(@namespace)
             ? _client.CustomObjects.PatchClusterCustomObjectAsync<T>(body, Group, Version, Plural, name, cancellationToken: cancellationToken)
             : _client.CustomObjects.PatchNamespacedCustomObjectAsync<T>(body, Group, Version, @namespace, Plural, name, cancellationToken: cancellationToken);

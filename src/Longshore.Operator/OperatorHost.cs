@@ -20,12 +20,23 @@ public static class OperatorHost
         {
             var address = System.Net.IPAddress.Parse(options.ListenAddress);
             kestrel.Listen(address, options.MetricsPort);
-            kestrel.Listen(address, options.WebhookPort, listen => listen.UseHttps(certificate.Certificate));
+            kestrel.Listen(address, options.WebhookPort, listen => listen.UseHttps(https =>
+                // Read at every handshake: a renewed certificate is served without a restart.
+                https.ServerCertificateSelector = (_, _) => certificate.Certificate));
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(certificate);
         builder.Services.AddSingleton(time ?? TimeProvider.System);
         builder.Services.AddSingleton(client ?? new Kubernetes(KubeConfiguration.Load(options.Kubeconfig)));
+        if (options.WebhookCertificateDirectory is not null)
+        {
+            builder.Services.AddHostedService<WebhookCertificateFiles>();
+        }
+        else if (options.WebhookCertificateSecret is not null)
+        {
+            builder.Services.AddHostedService<WebhookCertificateRenewal>();
+        }
+
         builder.Services.AddSingleton<ImageResolver>();
         builder.Services.AddSingleton<NodeStatusGuard>();
         builder.Services.AddSingleton(new ControllerRuntimeOptions
@@ -80,7 +91,10 @@ public static class OperatorHost
         wakeups.Follow<V1Alpha1ImagePolicy>(PolicyRefresh.ScheduleOf);
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", (ControllerRuntime controllers) => controllers.Ready ? Results.Text("ok") : Results.Text("caches not synced", statusCode: 503));
+        app.MapGet("/readyz", (ControllerRuntime controllers) =>
+            !certificate.Ready ? Results.Text("no webhook certificate yet", statusCode: 503)
+            : controllers.Ready ? Results.Text("ok")
+            : Results.Text("caches not synced", statusCode: 503));
         app.MapPost("/validate", AdmissionEndpoint.HandleAsync);
         app.MapPost("/pin", PodAdmissionEndpoint.HandlePinAsync);
         app.MapPost("/enforce", PodAdmissionEndpoint.HandleEnforceAsync);

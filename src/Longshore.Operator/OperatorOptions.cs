@@ -31,8 +31,28 @@ public sealed record OperatorOptions
     /// <summary>HTTPS: the validating webhook. 0 picks a free port.</summary>
     public int WebhookPort { get; init; } = 9443;
 
-    /// <summary>Folder with tls.crt and tls.key (a cert-manager Secret mounted); null generates a self-signed certificate.</summary>
+    /// <summary>Folder with tls.crt and tls.key (a cert-manager Secret mounted), reloaded when they change; takes precedence over <see cref="WebhookCertificateSecret"/>.</summary>
     public string? WebhookCertificateDirectory { get; init; }
+
+    /// <summary>
+    /// The Secret in <see cref="Namespace"/> where the operator keeps its own CA and webhook certificate (the command
+    /// line's default: longshore-webhook-tls); null, without a folder, generates a self-signed certificate in memory
+    /// (local runs and tests that register the webhook themselves).
+    /// </summary>
+    public string? WebhookCertificateSecret { get; init; }
+
+    /// <summary>The webhook's Service: its DNS names go into the serving certificate.</summary>
+    public string WebhookServiceName { get; init; } = "longshore-webhook";
+
+    /// <summary>More DNS names or IP addresses for the serving certificate (e.g. the address a test registers by URL).</summary>
+    public IReadOnlyList<string> WebhookExtraNames { get; init; } = [];
+
+    /// <summary>The configurations whose caBundle the operator keeps when it keeps its own certificate.</summary>
+    public string ValidatingWebhookName { get; init; } = "longshore-validating-webhook";
+
+    public string MutatingWebhookName { get; init; } = "longshore-mutating-webhook";
+
+    public CertificateLifetimes CertificateLifetimes { get; init; } = new();
 
     /// <summary>Address to listen on; loopback for local runs and tests.</summary>
     public string ListenAddress { get; init; } = "0.0.0.0";

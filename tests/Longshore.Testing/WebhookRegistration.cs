@@ -8,15 +8,15 @@ namespace Longshore.Testing;
 /// <summary>
 /// Registers the shipped webhook configurations (config/webhook/manifests.yaml: rules, selectors, failure policies,
 /// timeouts as a user installs them) with the API server, pointed at an operator serving on <c>https://ADDRESS:PORT</c>
-/// with the given CA instead of the in-cluster Service.
+/// with the given CA instead of the in-cluster Service; without a CA, the caBundle is left for the operator to write.
 /// </summary>
 public static class WebhookRegistration
 {
-    public static async Task RegisterAsync(IKubernetes admin, int port, string caPem, string address = "127.0.0.1", CancellationToken cancellationToken = default)
+    public static async Task RegisterAsync(IKubernetes admin, int port, string? caPem, string address = "127.0.0.1", CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(admin);
         var objects = KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(KubeApiServer.RepositoryFile("config/webhook/manifests.yaml"), cancellationToken));
-        var ca = Encoding.UTF8.GetBytes(caPem);
+        var ca = caPem is null ? null : Encoding.UTF8.GetBytes(caPem);
         await UnregisterAsync(admin, cancellationToken);
         Admissionregistrationv1WebhookClientConfig Local(Admissionregistrationv1WebhookClientConfig shipped) =>
             new() { Url = $"https://{address}:{port}{shipped.Service.Path}", CaBundle = ca };
