@@ -10,7 +10,26 @@ public sealed class DeploymentConfigTests(ClusterFixture cluster) : IClassFixtur
         var built = (await cluster.Api.KubectlAsync(["kustomize", folder])).EnsureSuccess().StandardOutput;
         built.Should().Contain("kind: DaemonSet").And.Contain("kind: Deployment").And.Contain("kind: ValidatingWebhookConfiguration").And.Contain("kind: CustomResourceDefinition");
 
-        var result = await cluster.Api.KubectlAsync(["apply", "-k", folder, "--dry-run=server"]);
-        result.EnsureSuccess().StandardOutput.Should().Contain("daemonset.apps/longshore-agent").And.Contain("deployment.apps/longshore-operator");
+        using var scratch = TestBed.TempDirectory.Create("longshore-config");
+        var manifest = scratch.Combine("default.yaml");
+        await File.WriteAllTextAsync(manifest, Testing.TestBedManifests.ForApiServer(built));
+        var result = await cluster.Api.KubectlAsync(["apply", "-f", manifest, "--dry-run=server"]);
+        result.EnsureSuccess().StandardOutput.Should().Contain("daemonset.apps/longshore-agent").And.Contain("deployment.apps/longshore-operator")
+            .And.Contain("poddisruptionbudget.policy/longshore-operator");
+    }
+
+    [Fact]
+    public async Task Default_config_needs_no_cert_manager_and_the_certmanager_overlay_builds()
+    {
+        var defaults = (await cluster.Api.KubectlAsync(["kustomize", TestBed.KubeApiServer.RepositoryFile("config/default")])).EnsureSuccess().StandardOutput;
+        defaults.Should().NotContain("cert-manager", "the operator keeps its own webhook certificate by default")
+            .And.NotContain("secretName:", "the operator mounts no Secret that nothing creates")
+            .And.Contain("kind: PodDisruptionBudget");
+
+        var overlay = (await cluster.Api.KubectlAsync(["kustomize", TestBed.KubeApiServer.RepositoryFile("config/certmanager")])).EnsureSuccess().StandardOutput;
+        overlay.Should().Contain("kind: Certificate").And.Contain("kind: Issuer")
+            .And.Contain("cert-manager.io/inject-ca-from: longshore-system/longshore-webhook")
+            .And.Contain("--webhook-cert-dir")
+            .And.Contain("secretName: longshore-webhook-cert");
     }
 }
