@@ -43,7 +43,8 @@ public sealed class ChartDryRunTests(KubeApiServerFixture api) : IClassFixture<K
         var created = await server.KubectlAsync(["create", "namespace", @namespace]);
         created.ExitCode.Should().Be(0, created.StandardError);
         var file = Path.Combine(server.DirectoryPath, $"chart-{@namespace}.yaml");
-        await File.WriteAllTextAsync(file, manifests);
+        // The test bed's kube-apiserver is 1.20: the PodDisruptionBudget goes in as policy/v1beta1 there.
+        await File.WriteAllTextAsync(file, TestBedManifests.ForApiServer(manifests));
         return (await server.KubectlAsync(["apply", "--dry-run=server", "-f", file])).EnsureSuccess().StandardOutput;
     }
 

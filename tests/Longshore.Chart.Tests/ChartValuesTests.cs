@@ -71,7 +71,7 @@ public sealed class ChartValuesTests
         var deployment = chart.Single("Deployment");
         deployment["spec"]!["replicas"]!.GetValue<long>().Should().Be(1);
         Arguments(Container(deployment)).Should().Equal(
-            "--webhook-cert-dir", "/etc/longshore/webhook", "--log-format", "text", "--resolve-interval", "10m", "--no-leader-election", "--insecure-registry", "registry.local:5000");
+            "--log-format", "text", "--resolve-interval", "10m", "--no-leader-election", "--insecure-registry", "registry.local:5000");
     }
 
     [Fact]
@@ -112,6 +112,27 @@ public sealed class ChartValuesTests
         certificate["spec"]!["secretName"]!.GetValue<string>().Should().Be(secret);
         certificate["spec"]!["dnsNames"]!.AsArray().Select(n => n!.GetValue<string>()).Should().Contain("longshore-webhook.team-a.svc");
         chart.Single("ValidatingWebhookConfiguration")["metadata"]!["annotations"]!["cert-manager.io/inject-ca-from"]!.GetValue<string>().Should().Be("team-a/longshore-webhook");
+    }
+
+    [Fact]
+    public async Task The_self_managed_certificate_follows_the_release_names()
+    {
+        using var renderer = await ChartRenderer.BuildAsync();
+        var chart = ManifestSet.Parse(await renderer.RenderAsync("team-a", release: "edge"));
+
+        var deployment = chart.Single("Deployment");
+        Arguments(Container(deployment)).Should().StartWith([
+            "--webhook-cert-secret", "edge-longshore-webhook-tls", "--webhook-service", "edge-longshore-webhook",
+            "--validating-webhook-configuration", "edge-longshore-validating-webhook", "--mutating-webhook-configuration", "edge-longshore-mutating-webhook"]);
+        deployment["spec"]!["template"]!["spec"]!["volumes"].Should().BeNull("the operator keeps its certificate in a Secret it reads through the API");
+        chart.Single("ValidatingWebhookConfiguration")["metadata"]!["name"]!.GetValue<string>().Should().Be("edge-longshore-validating-webhook");
+        chart.Single("ValidatingWebhookConfiguration")["metadata"]!["annotations"].Should().BeNull();
+
+        var names = chart.Objects.Values.Where(o => o["kind"]!.GetValue<string>() is "Role" or "ClusterRole" && o["metadata"]!["name"]!.GetValue<string>().EndsWith("-operator", StringComparison.Ordinal))
+            .SelectMany(o => o["rules"]!.AsArray())
+            .SelectMany(r => r!["resourceNames"]?.AsArray().Select(n => n!.GetValue<string>()) ?? [])
+            .ToList();
+        names.Should().BeEquivalentTo(["edge-longshore-webhook-tls", "edge-longshore-validating-webhook", "edge-longshore-mutating-webhook"]);
     }
 
     [Fact]

@@ -31,6 +31,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "longshore.agent.name" -}}{{ include "longshore.fullname" . }}-agent{{- end -}}
 {{- define "longshore.webhook.service" -}}{{ include "longshore.fullname" . }}-webhook{{- end -}}
 {{- define "longshore.webhook.secret" -}}{{ include "longshore.fullname" . }}-webhook-tls{{- end -}}
+{{- define "longshore.webhook.certManagerSecret" -}}{{ include "longshore.fullname" . }}-webhook-cert{{- end -}}
 
 {{/*
 An image reference from {repository, tag, digest}: repository@digest when a digest is given, else
