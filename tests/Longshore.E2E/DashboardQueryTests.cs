@@ -42,8 +42,13 @@ public sealed partial class DashboardQueryTests(ClusterFixture cluster) : IClass
         using var agentClient = api.CreateClient(api.Identities["agent"]);
         var operatorOptions = new OperatorOptions
         {
-            Namespace = OperatorInstall.Namespace, ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), WebhookPort = FreePort.Next(),
-            LeaderElection = false, InsecureRegistries = [cluster.Registry.Host], Identity = "dashboard-test",
+            Namespace = OperatorInstall.Namespace,
+            ListenAddress = "127.0.0.1",
+            MetricsPort = FreePort.Next(),
+            WebhookPort = FreePort.Next(),
+            LeaderElection = false,
+            InsecureRegistries = [cluster.Registry.Host],
+            Identity = "dashboard-test",
         };
         await using var operatorApp = OperatorHost.Build(operatorOptions, operatorClient);
         await operatorApp.StartAsync();
