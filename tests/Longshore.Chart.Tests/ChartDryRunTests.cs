@@ -42,6 +42,9 @@ public sealed class ChartDryRunTests(KubeApiServerFixture api) : IClassFixture<K
         // Helm's --create-namespace: the namespace exists before the release's objects.
         var created = await server.KubectlAsync(["create", "namespace", @namespace]);
         created.ExitCode.Should().Be(0, created.StandardError);
+        // Helm installs the chart's own Namespace (the pull-secret copies') first, for real; a dry run would not keep it.
+        var copies = await server.KubectlAsync(["create", "namespace", "longshore-pull-secrets"]);
+        (copies.ExitCode == 0 || copies.StandardError.Contains("AlreadyExists", StringComparison.Ordinal)).Should().BeTrue(copies.StandardError);
         var file = Path.Combine(server.DirectoryPath, $"chart-{@namespace}.yaml");
         // The test bed's kube-apiserver is 1.20: the PodDisruptionBudget goes in as policy/v1beta1 there.
         await File.WriteAllTextAsync(file, TestBedManifests.ForApiServer(manifests));
