@@ -31,7 +31,7 @@ public static class AdmissionEndpoint
         var kind = request?["kind"]?["kind"]?.GetValue<string>();
         var operation = request?["operation"]?.GetValue<string>();
         var objectJson = request?["object"]?.ToJsonString();
-        var problems = operation == "DELETE" || objectJson is null ? [] : Validate(kind, objectJson).ToList();
+        var problems = operation == "DELETE" || objectJson is null || request is null || ChangesOnlyMetadata(request) ? [] : Validate(kind, objectJson).ToList();
         if (request is not null && context.RequestServices.GetService<NodeStatusGuard>() is { } guard
             && await guard.CheckAsync(request, context.RequestAborted) is { } refusal)
         {
@@ -55,6 +55,32 @@ public static class AdmissionEndpoint
         var answer = new JsonObject { ["apiVersion"] = "admission.k8s.io/v1", ["kind"] = "AdmissionReview", ["response"] = response };
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(answer.ToJsonString(), context.RequestAborted);
+    }
+
+    /// <summary>
+    /// Whether an UPDATE of the main resource changes nothing but metadata (finalizers, labels, annotations, owners) or
+    /// touches an object already being deleted: never refused, so an object that is invalid (admitted while the
+    /// operator was down, or before a rule was added) can still lose its finalizers and go.
+    /// </summary>
+    public static bool ChangesOnlyMetadata(JsonNode request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request["operation"]?.GetValue<string>() != "UPDATE" || request["subResource"]?.GetValue<string>() is { Length: > 0 }
+            || request["object"] is not JsonObject changed || request["oldObject"] is not JsonObject old)
+        {
+            return false;
+        }
+
+        if (changed["metadata"]?["deletionTimestamp"] is not null)
+        {
+            return true;
+        }
+
+        var without = (JsonObject)changed.DeepClone();
+        var oldWithout = (JsonObject)old.DeepClone();
+        without.Remove("metadata");
+        oldWithout.Remove("metadata");
+        return JsonNode.DeepEquals(without, oldWithout);
     }
 
     /// <summary>Problems as "field: message"; empty when valid or when the kind is not Longshore's.</summary>

@@ -48,18 +48,7 @@ public sealed class NodeStatusGuardTests(ClusterFixture cluster) : IClassFixture
         }
 
         // The agent pod on guard-a and a token bound to it, as the kubelet would mount it.
-        var pod = await admin.CoreV1.CreateNamespacedPodAsync(
-            new V1Pod
-            {
-                Metadata = new V1ObjectMeta { Name = "longshore-agent-guard-a" },
-                Spec = new V1PodSpec { NodeName = "guard-a", ServiceAccountName = "longshore-agent", AutomountServiceAccountToken = false, Containers = [new V1Container { Name = "agent", Image = "longshore/agent" }] },
-            },
-            "longshore-system");
-        var token = await admin.CoreV1.CreateNamespacedServiceAccountTokenAsync(
-            new Authenticationv1TokenRequest { Spec = new V1TokenRequestSpec { Audiences = ["https://kubernetes.default.svc"], ExpirationSeconds = 3600, BoundObjectRef = new V1BoundObjectReference { Kind = "Pod", ApiVersion = "v1", Name = pod.Metadata.Name, Uid = pod.Metadata.Uid } } },
-            "longshore-agent",
-            "longshore-system");
-        using var agent = new Kubernetes(new KubernetesClientConfiguration { Host = api.Server.ToString(), AccessToken = token.Status.Token, SkipTlsVerify = true });
+        using var agent = await AgentToken.ClientOnNodeAsync(api, admin, "guard-a");
         var agentNodeImages = new CustomResourceClient<V1Alpha1NodeImage>(agent);
         var status = new { status = new NodeImageStatus { HeartbeatTime = DateTime.UtcNow } };
 
