@@ -37,22 +37,13 @@ public sealed class OperatorDownTests(KubeApiServerFixture fixture) : IClassFixt
         using var agent = await AgentToken.ClientOnNodeAsync(api, admin, Node);
         var agentNodeImages = new CustomResourceClient<V1Alpha1NodeImage>(agent);
 
-        var options = new OperatorOptions
-        {
-            Namespace = OperatorInstall.Namespace,
-            ListenAddress = "127.0.0.1",
-            MetricsPort = FreePort.Next(),
-            WebhookPort = FreePort.Next(),
-            LeaderElection = false,
-            WebhookCertificateSecret = "longshore-webhook-tls",
-            WebhookExtraNames = ["127.0.0.1"],
-        };
+        var options = SelfManagedWebhook.Options();
         await WebhookRegistration.RegisterAsync(admin, options.WebhookPort, caPem: null);
         try
         {
             var first = OperatorHost.Build(options, api.CreateClient(api.Identities["operator"]));
             await first.StartAsync();
-            await Eventually(async () => await TryCreateBadAsync(prePulls) is { } refusal && refusal.Contains("ImagePrePull is invalid", StringComparison.Ordinal) ? refusal : null, "the operator's webhook answers");
+            await SelfManagedWebhook.RefusesInvalidAsync(prePulls);
 
             // Up: a change of metadata only passes even though the object is invalid; a spec change is checked.
             await prePulls.PatchAsync("default", "legacy", new { metadata = new { finalizers = new[] { "example.com/hold" } } });
@@ -74,7 +65,7 @@ public sealed class OperatorDownTests(KubeApiServerFixture fixture) : IClassFixt
             await Eventually(async () => await prePulls.GetAsync("default", "legacy") is null ? "gone" : null, "the released ImagePrePull is gone");
 
             // Creating waits for the operator (validate.longshore.io fails closed).
-            (await TryCreateBadAsync(prePulls)).Should().Contain("validate.longshore.io").And.NotContain("ImagePrePull is invalid");
+            (await SelfManagedWebhook.TryCreateInvalidAsync(prePulls)).Should().Contain("validate.longshore.io").And.NotContain("ImagePrePull is invalid");
 
             // Back: the operator sees the status the agent wrote while it was away.
             await using var second = OperatorHost.Build(options, api.CreateClient(api.Identities["operator"]));
@@ -84,7 +75,7 @@ public sealed class OperatorDownTests(KubeApiServerFixture fixture) : IClassFixt
             await Eventually(
                 async () => Heartbeat(await http.GetStringAsync(new Uri("/metrics", UriKind.Relative))) == seconds ? "seen" : null,
                 "the returning operator reports the heartbeat written while it was down");
-            await Eventually(async () => await TryCreateBadAsync(prePulls) is { } refusal && refusal.Contains("ImagePrePull is invalid", StringComparison.Ordinal) ? refusal : null, "the returning operator's webhook answers");
+            await SelfManagedWebhook.RefusesInvalidAsync(prePulls);
             await second.StopAsync();
         }
         finally
@@ -98,18 +89,4 @@ public sealed class OperatorDownTests(KubeApiServerFixture fixture) : IClassFixt
         Regex.Match(exposition, $@"^longshore_nodeimage_heartbeat_timestamp_seconds\{{[^}}]*node=""{Node}""[^}}]*\}} (\S+)", RegexOptions.Multiline) is { Success: true } match
             ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture)
             : null;
-
-    /// <summary>The API server's refusal of an invalid ImagePrePull, or null if it was stored.</summary>
-    private static async Task<string?> TryCreateBadAsync(CustomResourceClient<V1Alpha1ImagePrePull> prePulls)
-    {
-        try
-        {
-            await prePulls.CreateAsync(new V1Alpha1ImagePrePull { Metadata = new V1ObjectMeta { Name = "bad", NamespaceProperty = "default" }, Spec = new ImagePrePullSpec { Images = ["Shop/Web:1"] } });
-            return null;
-        }
-        catch (HttpOperationException e)
-        {
-            return e.Response.Content;
-        }
-    }
 }

@@ -20,7 +20,7 @@ namespace Longshore.Operator.Tests;
 /// </summary>
 public sealed class WebhookCertificateTests(KubeApiServerFixture fixture) : IClassFixture<KubeApiServerFixture>
 {
-    private const string SecretName = "longshore-webhook-tls";
+    private const string SecretName = SelfManagedWebhook.SecretName;
 
     private static Task<T> Eventually<T>(Func<Task<T?>> probe, string what, int seconds = 60) => Poll.UntilAsync(probe, what, seconds, 200);
 
@@ -30,17 +30,7 @@ public sealed class WebhookCertificateTests(KubeApiServerFixture fixture) : ICla
         var api = fixture.Server;
         await OperatorInstall.InstallAsync(api, OperatorInstall.User("operator"), OperatorInstall.User("agent"));
         using var admin = api.CreateClient();
-        var options = new OperatorOptions
-        {
-            Namespace = OperatorInstall.Namespace,
-            ListenAddress = "127.0.0.1",
-            MetricsPort = FreePort.Next(),
-            WebhookPort = FreePort.Next(),
-            LeaderElection = false,
-            WebhookCertificateSecret = SecretName,
-            // The API server calls the webhook by URL here (no Service routing), so the certificate must name the address.
-            WebhookExtraNames = ["127.0.0.1"],
-        };
+        var options = SelfManagedWebhook.Options();
 
         // Registered as shipped, without a caBundle: only the operator can make the API server trust it.
         await WebhookRegistration.RegisterAsync(admin, options.WebhookPort, caPem: null);
@@ -177,29 +167,6 @@ public sealed class WebhookCertificateTests(KubeApiServerFixture fixture) : ICla
     }
 
     /// <summary>The API server called the webhook (so trusted its certificate) and the webhook refused a bad ImagePrePull.</summary>
-    private static async Task DeniedAsync(IKubernetes admin, string name)
-    {
-        var prePulls = new CustomResourceClient<V1Alpha1ImagePrePull>(admin);
-        var bad = new V1Alpha1ImagePrePull { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" }, Spec = new ImagePrePullSpec { Images = ["Shop/Web:1"] } };
-        var message = await Eventually(
-            async () =>
-            {
-                try
-                {
-                    await prePulls.CreateAsync(bad);
-                    return "created";
-                }
-                catch (HttpOperationException e) when (e.Response.Content.Contains("ImagePrePull is invalid", StringComparison.Ordinal))
-                {
-                    return e.Response.Content;
-                }
-                catch (HttpOperationException)
-                {
-                    // The API server does not trust the webhook (yet): it cannot call it.
-                    return null;
-                }
-            },
-            "the API server calls the webhook and it refuses the bad ImagePrePull");
-        message.Should().Contain("validate.longshore.io").And.Contain("ImagePrePull is invalid");
-    }
+    private static async Task DeniedAsync(IKubernetes admin, string name) =>
+        (await SelfManagedWebhook.RefusesInvalidAsync(new CustomResourceClient<V1Alpha1ImagePrePull>(admin), name)).Should().Contain("validate.longshore.io");
 }
