@@ -31,7 +31,8 @@ public static class AdmissionEndpoint
         var kind = request?["kind"]?["kind"]?.GetValue<string>();
         var operation = request?["operation"]?.GetValue<string>();
         var objectJson = request?["object"]?.ToJsonString();
-        var problems = operation == "DELETE" || objectJson is null || request is null || ChangesOnlyMetadata(request) ? [] : Validate(kind, objectJson).ToList();
+        var limits = context.RequestServices.GetService<OperatorOptions>()?.Limits;
+        var problems = operation == "DELETE" || objectJson is null || request is null || ChangesOnlyMetadata(request) ? [] : Validate(kind, objectJson, limits).ToList();
         if (request is not null && context.RequestServices.GetService<NodeStatusGuard>() is { } guard
             && await guard.CheckAsync(request, context.RequestAborted) is { } refusal)
         {
@@ -84,14 +85,17 @@ public static class AdmissionEndpoint
     }
 
     /// <summary>Problems as "field: message"; empty when valid or when the kind is not Longshore's.</summary>
-    public static IReadOnlyList<string> Validate(string? kind, string objectJson)
+    /// <param name="limits">The administrator's limits on what a namespace may ask; none when null.</param>
+    public static IReadOnlyList<string> Validate(string? kind, string objectJson, TenantLimits? limits = null)
     {
         try
         {
             return kind switch
             {
-                V1Alpha1ImagePrePull.KindName => Run(new ImagePrePullValidator(), KubernetesJson.Deserialize<V1Alpha1ImagePrePull>(objectJson)),
-                V1Alpha1ImagePolicy.KindName => Run(new ImagePolicyValidator(), KubernetesJson.Deserialize<V1Alpha1ImagePolicy>(objectJson)),
+                V1Alpha1ImagePrePull.KindName => Run(new ImagePrePullValidator(), KubernetesJson.Deserialize<V1Alpha1ImagePrePull>(objectJson))
+                    .Concat(Within(limits, KubernetesJson.Deserialize<V1Alpha1ImagePrePull>(objectJson), (l, o) => l.Check(o.Metadata.NamespaceProperty, o.Spec))).ToList(),
+                V1Alpha1ImagePolicy.KindName => Run(new ImagePolicyValidator(), KubernetesJson.Deserialize<V1Alpha1ImagePolicy>(objectJson))
+                    .Concat(Within(limits, KubernetesJson.Deserialize<V1Alpha1ImagePolicy>(objectJson), (l, o) => l.Check(o.Metadata.NamespaceProperty, o.Spec))).ToList(),
                 V1Alpha1ImagePrune.KindName => Run(new ImagePruneValidator(), KubernetesJson.Deserialize<V1Alpha1ImagePrune>(objectJson)),
                 V1Alpha1NodeImage.KindName => Run(new NodeImageValidator(), KubernetesJson.Deserialize<V1Alpha1NodeImage>(objectJson)),
                 _ => [],
@@ -102,6 +106,10 @@ public static class AdmissionEndpoint
             return [$"the object does not match the {kind} schema: {e.Message}"];
         }
     }
+
+    private static IEnumerable<string> Within<T>(TenantLimits? limits, T item, Func<TenantLimits, T, IReadOnlyList<string>> check)
+        where T : class =>
+        limits is null || item is null ? [] : check(limits, item);
 
     private static List<string> Run<T>(AbstractValidator<T> validator, T item) =>
         validator.Validate(item).Errors.Select(e => $"{e.PropertyName}: {e.ErrorMessage}").ToList();

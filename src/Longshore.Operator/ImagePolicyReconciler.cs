@@ -216,13 +216,19 @@ public sealed class ImagePolicyReconciler(
 
         var targets = TargetNodes.Select(spec, _nodes.Items);
         var platforms = targets.Select(n => TargetNodes.PlatformOf(n, null).ToString()).ToList();
+        // A namespace that may not pin still gets its digests warmed, unpinned (the webhook refuses such new policies).
         var intent = PolicyNodes.Intent(owner, locks, platforms, pullSecret);
+        if (!options.Limits.MayPin(key.Namespace))
+        {
+            intent = intent with { Pin = false };
+        }
+
         var targetNodes = targets.Select((node, i) =>
         {
             var (phase, _) = NodeProgress.Of(node.Metadata.Name, _writer.StatusOf(node.Metadata.Name), intent.Images, platforms[i], intent.Digests, intent.RepoDigests);
             return new TargetNode(node.Metadata.Name, platforms[i], phase);
         }).ToList();
-        var plan = NodeImagePlanner.Plan(intent, targetNodes, current);
+        var plan = NodeImagePlanner.Plan(intent, targetNodes, current, options.Limits.MaxImagesPerNode);
         await _writer.WriteAsync(plan.Desired, current, cancellationToken);
         return PolicyNodes.Drift(locks, targetNodes, _writer.StatusOf, intent);
     }

@@ -48,7 +48,10 @@ public sealed class ImagePrePullReconciler(
     public async Task<ReconcileResult> ReconcileAsync(V1Alpha1ImagePrePull prePull, CancellationToken cancellationToken)
     {
         var key = ResourceKey.Of(prePull);
-        var spec = prePull.Spec;
+        // Objects admitted before a limit was set are held to it here: no pins, no tolerations the namespace may not have.
+        var limits = options.Limits;
+        var limitProblems = limits.Check(key.Namespace, prePull.Spec).ToList();
+        var spec = limits.Effective(key.Namespace, prePull.Spec);
         var owner = new PlannedOwner(V1Alpha1ImagePrePull.KindName, key.Namespace, key.Name);
         var targets = TargetNodes.Select(spec, _nodes.Items);
         logger.LogDebug("reconciling ImagePrePull {Key}: {Targets} of {Nodes} node(s) targeted", key, targets.Count, _nodes.Count);
@@ -71,11 +74,12 @@ public sealed class ImagePrePullReconciler(
         }).ToList();
 
         var current = _writer.CurrentEntries();
-        var plan = NodeImagePlanner.Plan(PrePullIntent.Of(owner, spec, pullSecret, digests, repoDigests), targetNodes, current);
+        var plan = NodeImagePlanner.Plan(PrePullIntent.Of(owner, spec, pullSecret, digests, repoDigests), targetNodes, current, limits.MaxImagesPerNode);
+        limitProblems.AddRange(plan.CapacityProblems(limits.MaxImagesPerNode));
         await _writer.WriteAsync(plan.Desired, current, cancellationToken);
         await CollectSecretsAsync(except: null, cancellationToken);
 
-        var result = PrePullStatusBuilder.Build(prePull.Metadata.Generation, prePull.Status, resolved, targetNodes, failures, plan.Carrying, now, secrets.Problems);
+        var result = PrePullStatusBuilder.Build(prePull.Metadata.Generation, prePull.Status, resolved, targetNodes, failures, plan.Carrying, now, secrets.Problems, limitProblems);
         var status = result.Status;
         metrics.Record(key, status.DesiredNodes, status.ReadyNodes, status.FailedNodes);
         var wasReady = Conditions.IsTrue(prePull.Status?.Conditions, PrePullConditions.Ready);

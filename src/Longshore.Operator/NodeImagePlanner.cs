@@ -13,12 +13,14 @@ namespace Longshore.Operator;
 /// generous of theirs (pinned if any pins, the larger backoffLimit, the first secret and timeout), so owners never undo
 /// each other's writes.</item>
 /// <item>Other owners' entries stay; nodes that are no longer targets lose this owner; entries without owners go.</item>
+/// <item>No NodeImage grows past <c>maxImagesPerNode</c> entries: an owner's images that would be new entries on a full
+/// node are left out and counted in <see cref="NodeImagePlan.Refused"/>; joining an existing entry is always allowed.</item>
 /// <item>Entries are kept sorted (reference, digest; owners by kind, namespace, name): planning twice changes nothing.</item>
 /// </list>
 /// </summary>
 public static class NodeImagePlanner
 {
-    public static NodeImagePlan Plan(PrePullIntent intent, IReadOnlyList<TargetNode> targets, IReadOnlyDictionary<string, ValueList<PlannedImage>> current)
+    public static NodeImagePlan Plan(PrePullIntent intent, IReadOnlyList<TargetNode> targets, IReadOnlyDictionary<string, ValueList<PlannedImage>> current, int maxImagesPerNode = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(intent);
         bool Carries(string node) => current.TryGetValue(node, out var entries) && entries.Any(e => e.Owners.Contains(intent.Owner));
@@ -39,12 +41,17 @@ public static class NodeImagePlanner
             }
         }
 
+        var refused = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (node, target) in carrying)
         {
-            desired[node] = With(intent, target.Platform, current.GetValueOrDefault(node) ?? new ValueList<PlannedImage>([]));
+            (desired[node], var left) = With(intent, target.Platform, current.GetValueOrDefault(node) ?? new ValueList<PlannedImage>([]), maxImagesPerNode);
+            if (left > 0)
+            {
+                refused[node] = left;
+            }
         }
 
-        return new NodeImagePlan(desired, carrying.Keys.ToHashSet(StringComparer.Ordinal), targets.Count - carrying.Count);
+        return new NodeImagePlan(desired, carrying.Keys.ToHashSet(StringComparer.Ordinal), targets.Count - carrying.Count, refused);
     }
 
     /// <summary>Every NodeImage that holds <paramref name="owner"/>'s entries, without them (the owner is gone).</summary>
@@ -62,14 +69,21 @@ public static class NodeImagePlanner
                 : e)
             .Where(e => e.Owners.Count > 0));
 
-    private static ValueList<PlannedImage> With(PrePullIntent intent, string platform, IEnumerable<PlannedImage> entries)
+    private static (ValueList<PlannedImage> Images, int Refused) With(PrePullIntent intent, string platform, IEnumerable<PlannedImage> entries, int maxImagesPerNode)
     {
         var images = Without(intent.Owner, entries).ToList();
+        var refused = 0;
         foreach (var reference in intent.Images.Distinct(StringComparer.Ordinal))
         {
             var digest = intent.Digests.GetValueOrDefault((reference, platform));
             var repoDigest = intent.RepoDigests.GetValueOrDefault(reference);
             var index = images.FindIndex(i => i.Reference == reference && i.Digest == digest);
+            if (index < 0 && images.Count >= maxImagesPerNode)
+            {
+                refused++;
+                continue;
+            }
+
             if (index < 0)
             {
                 images.Add(new PlannedImage(reference, digest, repoDigest, intent.Pin, intent.PullSecret, new ValueList<PlannedOwner>([intent.Owner]), intent.Platform, intent.PullTimeout, intent.BackoffLimit));
@@ -89,7 +103,7 @@ public static class NodeImagePlanner
             };
         }
 
-        return Sorted(images);
+        return (Sorted(images), refused);
     }
 
     private static int? Max(int? a, int? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);

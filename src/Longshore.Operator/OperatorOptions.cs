@@ -73,6 +73,9 @@ public sealed record OperatorOptions
     /// </summary>
     public TimeSpan PolicyRefreshWindow { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>What teams sharing the cluster may ask for: pins, tolerations, images per node.</summary>
+    public TenantLimits Limits { get; init; } = new();
+
     /// <summary>Console log format and level; text unless the command line asks for JSON.</summary>
     public ConsoleLog Log { get; init; } = new();
 }

@@ -18,6 +18,9 @@ public enum PrePullReason
     /// <summary>Some node gave up pulling an image.</summary>
     PullFailed,
 
+    /// <summary>The object asks more than the administrator's limits allow (pins, tolerations, images per node).</summary>
+    LimitExceeded,
+
     /// <summary>Degraded is False: no failures.</summary>
     AsExpected,
 }

@@ -18,6 +18,7 @@ public static class PrePullStatusBuilder
     /// <param name="failures">Failed images per node.</param>
     /// <param name="carrying">Target nodes that carry the object's entries after planning.</param>
     /// <param name="now">The time of this reconcile.</param>
+    /// <param name="limitProblems">What the administrator's limits kept from being done (pins, tolerations, images that did not fit).</param>
     /// <param name="secretProblems">One message per named pull secret that cannot be used (missing, wrong type, malformed).</param>
     public static PrePullStatusResult Build(
         long? generation,
@@ -27,7 +28,8 @@ public static class PrePullStatusBuilder
         IReadOnlyList<FailedNode> failures,
         IReadOnlySet<string> carrying,
         DateTimeOffset now,
-        IReadOnlyList<string>? secretProblems = null)
+        IReadOnlyList<string>? secretProblems = null,
+        IReadOnlyList<string>? limitProblems = null)
     {
         var images = resolved.Select(entry =>
         {
@@ -48,6 +50,7 @@ public static class PrePullStatusBuilder
         var (progress, reason, message) =
             targets.Count == 0 ? (Progress.Failed, PrePullReason.NoTargetNodes, "no node matches the selector, names and tolerations")
             : resolveErrors.Count > 0 ? (Progress.Failed, PrePullReason.ResolveFailed, string.Join("; ", resolveErrors))
+            : limitProblems is { Count: > 0 } ? (Progress.Failed, PrePullReason.LimitExceeded, string.Join("; ", limitProblems))
             : failed.Count > 0 ? (Progress.Failed, PrePullReason.PullFailed, $"{failedNodes.Count} node(s) failed: {failed[0].Node}: {failed[0].Message ?? failed[0].Reason}")
             : ready == targets.Count ? (Progress.Current, PrePullReason.AllNodesReady, $"{ready}/{targets.Count} nodes have every image")
             : (Progress.InProgress, PrePullReason.Pulling, $"{ready}/{targets.Count} nodes have every image; {pulling} pulling, {waiting} waiting for a slot");
@@ -56,7 +59,7 @@ public static class PrePullStatusBuilder
         // Progressing was replaced by kstatus's Reconciling.
         Conditions.Remove(conditions, "Progressing");
         KStatus.Apply(conditions, progress, reason.ToString(), message, generation, now);
-        var degraded = reason is PrePullReason.ResolveFailed or PrePullReason.PullFailed;
+        var degraded = reason is PrePullReason.ResolveFailed or PrePullReason.PullFailed or PrePullReason.LimitExceeded;
         Conditions.Set(conditions, PrePullConditions.Degraded, degraded, (degraded ? reason : PrePullReason.AsExpected).ToString(), degraded ? message : "no failures", generation, now);
         PullSecretConditions.Apply(conditions, secretProblems, generation, now);
 

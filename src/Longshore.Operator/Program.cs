@@ -21,6 +21,9 @@ var insecure = cli.Add(HostOption.List("--insecure-registry", "HOST", "Registry 
 var noLeaderElection = cli.Add(HostOption.Flag("--no-leader-election", "Run the controllers without taking the lease (one replica only)"));
 var leaseDuration = cli.Add(HostOption.Seconds("--lease-duration", "Seconds a leader's lease lasts without renewal", defaults.LeaseDuration));
 var identity = cli.Add(HostOption.Text("--identity", "NAME", "This replica's name in the lease", defaults.Identity, "POD_NAME"));
+var pinNamespaces = cli.Add(HostOption.List("--pin-namespace", "NS", "A namespace whose ImagePrePulls and ImagePolicies may pin images on nodes (repeat; unset: every namespace)"));
+var tolerationNamespaces = cli.Add(HostOption.List("--toleration-namespace", "NS", "A namespace whose ImagePrePulls may tolerate node taints (repeat; unset: every namespace)"));
+var maxImages = cli.Add(HostOption.Count("--max-images-per-node", "Most images one node's NodeImage may want", TenantLimits.DefaultMaxImagesPerNode, 1, 5000));
 var resolveInterval = cli.Add(HostOption.Duration("--resolve-interval", "How long a resolved digest is trusted before the registry is asked again", defaults.ResolveInterval));
 
 return await cli.RunAsync(
@@ -44,6 +47,10 @@ return await cli.RunAsync(
         LeaseDuration = leaseDuration.Get(parse),
         Identity = identity.Get(parse),
         ResolveInterval = resolveInterval.Get(parse),
+        Limits = new TenantLimits(
+            pinNamespaces.Get(parse) is { Count: > 0 } pins ? pins : null,
+            tolerationNamespaces.Get(parse) is { Count: > 0 } tolerating ? tolerating : null,
+            maxImages.Get(parse)),
     },
     async (options, log) =>
     {
