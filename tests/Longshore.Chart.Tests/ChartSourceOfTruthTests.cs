@@ -5,29 +5,32 @@ namespace Longshore.Chart.Tests;
 
 /// <summary>
 /// config/ is the source of truth: the chart rendered with its default values (release longshore in
-/// longshore-system) must hold the same objects as <c>kubectl kustomize config/default</c>, field for field, except
-/// the Namespace (Helm's <c>--create-namespace</c> makes it) and the Helm-only labels of <see cref="HelmOnlyMetadata"/>.
+/// longshore-system) must hold the same objects as <c>kubectl kustomize config/default</c>, and with
+/// <c>certManager.enabled=true</c> those of <c>config/certmanager</c>, field for field, except the Namespace (Helm's
+/// <c>--create-namespace</c> makes it) and the Helm-only labels of <see cref="HelmOnlyMetadata"/>.
 /// The chart's copies of the CRDs, alert rules and dashboard must be byte-equal to config/ (make manifests copies them).
 /// </summary>
 public sealed class ChartSourceOfTruthTests
 {
-    [Fact]
-    public async Task Default_values_render_the_objects_of_config_default()
+    [Theory]
+    [InlineData("config/default")]
+    [InlineData("config/certmanager", "certManager.enabled=true")]
+    public async Task Values_render_the_objects_of_their_kustomization(string kustomization, params string[] sets)
     {
         using var renderer = await ChartRenderer.BuildAsync();
-        var chart = ManifestSet.Parse(await renderer.RenderAsync("longshore-system"));
+        var chart = ManifestSet.Parse(await renderer.RenderAsync("longshore-system", sets: sets));
         var kubectl = ComponentLocator.Require("kubectl", "kubectl");
-        var kustomized = (await ProcessRunner.RunAsync(kubectl, ["kustomize", KubeApiServer.RepositoryFile("config/default")])).EnsureSuccess().StandardOutput;
+        var kustomized = (await ProcessRunner.RunAsync(kubectl, ["kustomize", KubeApiServer.RepositoryFile(kustomization)])).EnsureSuccess().StandardOutput;
         var expected = ManifestSet.Parse(kustomized).Objects
             .Where(o => o.Key != "Namespace//longshore-system")
             .ToDictionary(o => o.Key, o => o.Value);
 
         expected.Should().NotBeEmpty();
-        chart.Objects.Keys.Should().BeEquivalentTo(expected.Keys, "the chart must install the objects config/default installs, and no others by default");
+        chart.Objects.Keys.Order(StringComparer.Ordinal).Should().Equal(expected.Keys.Order(StringComparer.Ordinal), $"the chart must install the objects {kustomization} installs, and no others");
         foreach (var (key, want) in expected)
         {
             var got = HelmOnlyMetadata.Strip(chart.Objects[key]);
-            JsonNode.DeepEquals(got, want).Should().BeTrue($"{key} differs from config/default:\nchart:\n{ManifestSet.Show(got)}\nconfig/default:\n{ManifestSet.Show(want)}");
+            JsonNode.DeepEquals(got, want).Should().BeTrue($"{key} differs from {kustomization}:\nchart:\n{ManifestSet.Show(got)}\n{kustomization}:\n{ManifestSet.Show(want)}");
         }
     }
 
