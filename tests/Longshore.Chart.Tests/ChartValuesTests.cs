@@ -66,12 +66,16 @@ public sealed class ChartValuesTests
               logFormat: text
               resolveInterval: 10m
               insecureRegistries: [registry.local:5000]
+              pinNamespaces: [team-a, team-b]
+              tolerationNamespaces: [infra]
+              maxImagesPerNode: 200
             """));
 
         var deployment = chart.Single("Deployment");
         deployment["spec"]!["replicas"]!.GetValue<long>().Should().Be(1);
         Arguments(Container(deployment)).Should().Equal(
-            "--log-format", "text", "--resolve-interval", "10m", "--no-leader-election", "--insecure-registry", "registry.local:5000");
+            "--log-format", "text", "--resolve-interval", "10m", "--no-leader-election", "--insecure-registry", "registry.local:5000",
+            "--pin-namespace", "team-a", "--pin-namespace", "team-b", "--toleration-namespace", "infra", "--max-images-per-node", "200");
     }
 
     [Fact]
