@@ -204,6 +204,8 @@ public sealed class KubeNode : IAsyncDisposable
                 [
                     "--enable-admission-plugins=NodeRestriction",
                     "--kubelet-preferred-address-types=InternalIP,Hostname",
+                    // No kube-proxy: webhook and aggregated API Services are reached at an endpoint's Pod address.
+                    "--enable-aggregator-routing=true",
                 ],
             },
             cancellationToken);

@@ -1,0 +1,123 @@
+using Longshore.TestBed;
+using Longshore.Testing;
+
+namespace Longshore.Node.Tests;
+
+/// <summary>
+/// The shipped install, for real, on a <see cref="KubeNode"/>: the images built from the Dockerfiles pushed to the node's
+/// registry, <c>kubectl apply -k</c> of an overlay of config/default that changes only what a user of this cluster
+/// would (image names, the containerd socket folder, the API server's address for a cluster without kube-proxy, the
+/// plain-HTTP registry), the operator and agent running as Pods, the webhook reached through its Service, and an
+/// ImagePrePull pulled by the agent Pod into the node's containerd.
+/// </summary>
+public sealed class InstallOnNodeTests(KubeNodeFixture cluster) : IClassFixture<KubeNodeFixture>
+{
+    private const string Namespace = "longshore-system";
+
+    [Fact]
+    public async Task Config_default_installs_a_working_Longshore_from_the_built_images()
+    {
+        var node = cluster.Node;
+        using var overlay = TempDirectory.Create("longshore-install");
+        await WriteOverlayAsync(node, overlay.Path, Path.GetRelativePath(overlay.Path, KubeApiServer.RepositoryFile("config/default")));
+
+        await InstallAndProveAsync(node, overlay.Path);
+    }
+
+    private static async Task InstallAndProveAsync(KubeNode node, string overlay)
+    {
+        // kubectl apply -k, with the one change kube-apiserver 1.20 needs (PodDisruptionBudget as policy/v1beta1).
+        var built = (await node.Api.KubectlAsync(["kustomize", overlay])).EnsureSuccess().StandardOutput;
+        var manifest = Path.Combine(overlay, "install.yaml");
+        await File.WriteAllTextAsync(manifest, TestBedManifests.ForApiServer(built));
+        var apply = await node.Api.KubectlAsync(["apply", "-f", manifest]);
+        apply.ExitCode.Should().Be(0, apply.StandardError);
+
+        await Workloads.WaitRunningAsync(node, Namespace, "app.kubernetes.io/name=longshore-operator", count: 2, seconds: 180);
+        await Workloads.WaitRunningAsync(node, Namespace, "app.kubernetes.io/name=longshore-agent", count: 1, seconds: 180);
+
+        // The API server reaches the webhook only through its Service: a repeated image is refused with its message.
+        var (_, app) = await Workloads.PublishAppAsync(node, "install/app:1", "installed");
+        // Until the operator has written its CA into the webhook configuration, the call fails on TLS instead.
+        var last = new ProcessResult(0, string.Empty, string.Empty);
+        try
+        {
+            await Poll.UntilAsync(
+                async () =>
+                {
+                    last = await ApplyPrePullAsync(node, "repeated", app, app);
+                    return last.ExitCode != 0 && last.StandardError.Contains("denied the request", StringComparison.Ordinal) ? last : null;
+                },
+                "the webhook answers through its Service",
+                seconds: 60,
+                intervalMilliseconds: 1000);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; last apply exited {last.ExitCode}: {last.StandardError}{last.StandardOutput}", e);
+        }
+
+        last.StandardError.Should().Contain($"'{app}' repeats spec.images[0]");
+
+        await LongshoreOnNode.PrePullAsync(node, "installed", app);
+        var images = (await node.CtrAsync(["images", "ls", "-q"])).EnsureSuccess().StandardOutput;
+        images.Should().Contain(app);
+    }
+
+    private static async Task<ProcessResult> ApplyPrePullAsync(KubeNode node, string name, params string[] images)
+    {
+        using var scratch = TempDirectory.Create("longshore-install-yaml");
+        var path = scratch.Combine("prepull.yaml");
+        await File.WriteAllTextAsync(path, $"apiVersion: longshore.io/v1alpha1\nkind: ImagePrePull\nmetadata: {{name: {name}, namespace: default}}\nspec:\n  images: [{string.Join(", ", images.Select(i => $"\"{i}\""))}]\n");
+        return await node.Api.KubectlAsync(["apply", "-f", path]);
+    }
+
+    /// <summary>
+    /// Pushes the built images to the node's registry and writes a kustomization over <paramref name="baseResource"/>
+    /// (relative to <paramref name="folder"/>) with what this cluster needs: the registry's image names, containerd's
+    /// socket folder on this node, the API server's address (no kube-proxy serves the kubernetes Service here) and the
+    /// registry as plain HTTP for the operator's digest resolution.
+    /// </summary>
+    private static async Task WriteOverlayAsync(KubeNode node, string folder, string baseResource)
+    {
+        var agent = await LongshoreImages.PushAsync(LongshoreImages.Agent, node.Registry, "longshore/agent:test");
+        var @operator = await LongshoreImages.PushAsync(LongshoreImages.Operator, node.Registry, "longshore/operator:test");
+        var apiServer = node.Api.Server;
+        var apiHost = $$"""{"name": "KUBERNETES_SERVICE_HOST", "value": "{{apiServer.Host}}"}""";
+        var apiPort = $$"""{"name": "KUBERNETES_SERVICE_PORT", "value": "{{apiServer.Port}}"}""";
+        await File.WriteAllTextAsync(Path.Combine(folder, "kustomization.yaml"), $$"""
+            apiVersion: kustomize.config.k8s.io/v1beta1
+            kind: Kustomization
+            resources:
+            - {{baseResource}}
+            images:
+            - name: ghcr.io/longshore/agent
+              newName: {{agent[..agent.LastIndexOf(':')]}}
+              newTag: test
+            - name: ghcr.io/longshore/operator
+              newName: {{@operator[..@operator.LastIndexOf(':')]}}
+              newTag: test
+            patches:
+            - target: {kind: Deployment, name: longshore-operator}
+              patch: |
+                - {op: add, path: /spec/template/spec/containers/0/args/-, value: "--insecure-registry"}
+                - {op: add, path: /spec/template/spec/containers/0/args/-, value: "{{node.Registry.Host}}"}
+                - {op: add, path: /spec/template/spec/containers/0/env/-, value: {{apiHost}}}
+                - {op: add, path: /spec/template/spec/containers/0/env/-, value: {{apiPort}}}
+            - target: {kind: DaemonSet, name: longshore-agent}
+              patch: |
+                - {op: add, path: /spec/template/spec/containers/0/env/-, value: {{apiHost}}}
+                - {op: add, path: /spec/template/spec/containers/0/env/-, value: {{apiPort}}}
+            - patch: |
+                apiVersion: apps/v1
+                kind: DaemonSet
+                metadata: {name: longshore-agent, namespace: {{Namespace}}}
+                spec:
+                  template:
+                    spec:
+                      volumes:
+                      - name: runtime-socket-dir
+                        hostPath: {path: {{Path.GetDirectoryName(node.ContainerdSocket)}}}
+            """);
+    }
+}
