@@ -33,8 +33,8 @@ public sealed class InstallOnNodeTests(KubeNodeFixture cluster) : IClassFixture<
         var apply = await node.Api.KubectlAsync(["apply", "-f", manifest]);
         apply.ExitCode.Should().Be(0, apply.StandardError);
 
-        await Workloads.WaitRunningAsync(node, Namespace, "app.kubernetes.io/name=longshore-operator", count: 2, seconds: 180);
-        await Workloads.WaitRunningAsync(node, Namespace, "app.kubernetes.io/name=longshore-agent", count: 1, seconds: 180);
+        await WaitRunningAsync(node, "longshore-operator", count: 2);
+        await WaitRunningAsync(node, "longshore-agent", count: 1);
 
         // The API server reaches the webhook only through its Service: a repeated image is refused with its message.
         var (_, app) = await Workloads.PublishAppAsync(node, "install/app:1", "installed");
@@ -59,9 +59,33 @@ public sealed class InstallOnNodeTests(KubeNodeFixture cluster) : IClassFixture<
 
         last.StandardError.Should().Contain($"'{app}' repeats spec.images[0]");
 
-        await LongshoreOnNode.PrePullAsync(node, "installed", app);
+        try
+        {
+            await LongshoreOnNode.PrePullAsync(node, "installed", app);
+        }
+        catch (TimeoutException e)
+        {
+            var logs = await node.Api.KubectlAsync(["logs", "-n", Namespace, "-l", "app.kubernetes.io/name in (longshore-agent,longshore-operator)", "--prefix", "--tail=40"]);
+            throw new TimeoutException($"{e.Message}\n{logs.StandardOutput}{logs.StandardError}", e);
+        }
+
         var images = (await node.CtrAsync(["images", "ls", "-q"])).EnsureSuccess().StandardOutput;
         images.Should().Contain(app);
+    }
+
+    /// <summary>Waits for the Pods of one component; on timeout the message carries what their containers printed.</summary>
+    private static async Task WaitRunningAsync(KubeNode node, string name, int count)
+    {
+        var selector = $"app.kubernetes.io/name={name}";
+        try
+        {
+            await Workloads.WaitRunningAsync(node, Namespace, selector, count, seconds: 180);
+        }
+        catch (TimeoutException e)
+        {
+            var logs = await node.Api.KubectlAsync(["logs", "-n", Namespace, "-l", selector, "--prefix", "--tail=30"]);
+            throw new TimeoutException($"{e.Message}\n{logs.StandardOutput}{logs.StandardError}", e);
+        }
     }
 
     private static async Task<ProcessResult> ApplyPrePullAsync(KubeNode node, string name, params string[] images)
@@ -75,8 +99,10 @@ public sealed class InstallOnNodeTests(KubeNodeFixture cluster) : IClassFixture<
     /// <summary>
     /// Pushes the built images to the node's registry and writes a kustomization over <paramref name="baseResource"/>
     /// (relative to <paramref name="folder"/>) with what this cluster needs: the registry's image names, containerd's
-    /// socket folder on this node, the API server's address (no kube-proxy serves the kubernetes Service here) and the
-    /// registry as plain HTTP for the operator's digest resolution.
+    /// socket folder on this node, the API server's address (no kube-proxy serves the kubernetes Service here), the
+    /// registry as plain HTTP for the operator's digest resolution, and for the agent a projected service account
+    /// token bound to its Pod, which 1.21 and later mount by default and 1.20 does not (the status webhook checks the
+    /// Pod behind an agent's token).
     /// </summary>
     private static async Task WriteOverlayAsync(KubeNode node, string folder, string baseResource)
     {
@@ -115,9 +141,23 @@ public sealed class InstallOnNodeTests(KubeNodeFixture cluster) : IClassFixture<
                 spec:
                   template:
                     spec:
+                      automountServiceAccountToken: false
+                      containers:
+                      - name: agent
+                        volumeMounts:
+                        - {name: bound-token, mountPath: /var/run/secrets/kubernetes.io/serviceaccount, readOnly: true}
                       volumes:
                       - name: runtime-socket-dir
                         hostPath: {path: {{Path.GetDirectoryName(node.ContainerdSocket)}}}
+                      - name: bound-token
+                        projected:
+                          sources:
+                          - serviceAccountToken: {path: token, expirationSeconds: 3607}
+                          - configMap: {name: kube-root-ca.crt, items: [{key: ca.crt, path: ca.crt}]}
+                          - downwardAPI:
+                              items:
+                              - path: namespace
+                                fieldRef: {fieldPath: metadata.namespace}
             """);
     }
 }
