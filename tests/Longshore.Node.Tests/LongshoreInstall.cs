@@ -5,26 +5,21 @@ namespace Longshore.Node.Tests;
 
 /// <summary>
 /// The shipped install, for real, on a <see cref="KubeNode"/>: the images built from the Dockerfiles pushed to the node's
-/// registry, <c>kubectl apply -k</c> of an overlay of config/default that changes only what a user of this cluster
-/// would (image names, the containerd socket folder, the API server's address for a cluster without kube-proxy, the
-/// plain-HTTP registry), the operator and agent running as Pods, the webhook reached through its Service, and an
-/// ImagePrePull pulled by the agent Pod into the node's containerd.
+/// registry, an overlay that changes only what a user of this cluster must (the API server's address for a cluster
+/// without kube-proxy, a Pod-bound token for the agent on 1.20), the operator and agent running as Pods, the webhook
+/// reached through its Service, and an ImagePrePull pulled by the agent Pod into the node's containerd.
 /// </summary>
-public sealed class InstallOnNodeTests(KubeNodeFixture cluster) : IClassFixture<KubeNodeFixture>
+internal static class LongshoreInstall
 {
     private const string Namespace = "longshore-system";
 
-    [Fact]
-    public async Task Config_default_installs_a_working_Longshore_from_the_built_images()
-    {
-        var node = cluster.Node;
-        using var overlay = TempDirectory.Create("longshore-install");
-        await WriteOverlayAsync(node, overlay.Path, Path.GetRelativePath(overlay.Path, KubeApiServer.RepositoryFile("config/default")));
+    /// <summary>The built images, pushed to the node's registry as longshore/agent:test and longshore/operator:test.</summary>
+    public static async Task<(string Agent, string Operator)> PushImagesAsync(KubeNode node) =>
+        (await LongshoreImages.PushAsync(LongshoreImages.Agent, node.Registry, "longshore/agent:test"),
+         await LongshoreImages.PushAsync(LongshoreImages.Operator, node.Registry, "longshore/operator:test"));
 
-        await InstallAndProveAsync(node, overlay.Path);
-    }
-
-    private static async Task InstallAndProveAsync(KubeNode node, string overlay)
+    /// <summary>Applies the kustomization in <paramref name="overlay"/>, then proves the install works.</summary>
+    public static async Task InstallAndProveAsync(KubeNode node, string overlay)
     {
         // kubectl apply -k, with the one change kube-apiserver 1.20 needs (PodDisruptionBudget as policy/v1beta1).
         var built = (await node.Api.KubectlAsync(["kustomize", overlay])).EnsureSuccess().StandardOutput;
@@ -97,17 +92,13 @@ public sealed class InstallOnNodeTests(KubeNodeFixture cluster) : IClassFixture<
     }
 
     /// <summary>
-    /// Pushes the built images to the node's registry and writes a kustomization over <paramref name="baseResource"/>
-    /// (relative to <paramref name="folder"/>) with what this cluster needs: the registry's image names, containerd's
-    /// socket folder on this node, the API server's address (no kube-proxy serves the kubernetes Service here), the
-    /// registry as plain HTTP for the operator's digest resolution, and for the agent a projected service account
-    /// token bound to its Pod, which 1.21 and later mount by default and 1.20 does not (the status webhook checks the
-    /// Pod behind an agent's token).
+    /// Writes a kustomization over <paramref name="baseResource"/> (relative to <paramref name="folder"/>) with what
+    /// this cluster needs: the API server's address (no kube-proxy serves the kubernetes Service here) and for the agent
+    /// a projected service account token bound to its Pod, which 1.21 and later mount by default and 1.20 does not
+    /// (the status webhook checks the Pod behind an agent's token); plus <paramref name="more"/>.
     /// </summary>
-    private static async Task WriteOverlayAsync(KubeNode node, string folder, string baseResource)
+    public static async Task WriteOverlayAsync(KubeNode node, string folder, string baseResource, string more = "")
     {
-        var agent = await LongshoreImages.PushAsync(LongshoreImages.Agent, node.Registry, "longshore/agent:test");
-        var @operator = await LongshoreImages.PushAsync(LongshoreImages.Operator, node.Registry, "longshore/operator:test");
         var apiServer = node.Api.Server;
         var apiHost = $$"""{"name": "KUBERNETES_SERVICE_HOST", "value": "{{apiServer.Host}}"}""";
         var apiPort = $$"""{"name": "KUBERNETES_SERVICE_PORT", "value": "{{apiServer.Port}}"}""";
@@ -116,18 +107,9 @@ public sealed class InstallOnNodeTests(KubeNodeFixture cluster) : IClassFixture<
             kind: Kustomization
             resources:
             - {{baseResource}}
-            images:
-            - name: ghcr.io/longshore/agent
-              newName: {{agent[..agent.LastIndexOf(':')]}}
-              newTag: test
-            - name: ghcr.io/longshore/operator
-              newName: {{@operator[..@operator.LastIndexOf(':')]}}
-              newTag: test
             patches:
             - target: {kind: Deployment, name: longshore-operator}
               patch: |
-                - {op: add, path: /spec/template/spec/containers/0/args/-, value: "--insecure-registry"}
-                - {op: add, path: /spec/template/spec/containers/0/args/-, value: "{{node.Registry.Host}}"}
                 - {op: add, path: /spec/template/spec/containers/0/env/-, value: {{apiHost}}}
                 - {op: add, path: /spec/template/spec/containers/0/env/-, value: {{apiPort}}}
             - target: {kind: DaemonSet, name: longshore-agent}
@@ -147,8 +129,6 @@ public sealed class InstallOnNodeTests(KubeNodeFixture cluster) : IClassFixture<
                         volumeMounts:
                         - {name: bound-token, mountPath: /var/run/secrets/kubernetes.io/serviceaccount, readOnly: true}
                       volumes:
-                      - name: runtime-socket-dir
-                        hostPath: {path: {{Path.GetDirectoryName(node.ContainerdSocket)}}}
                       - name: bound-token
                         projected:
                           sources:
@@ -158,6 +138,7 @@ public sealed class InstallOnNodeTests(KubeNodeFixture cluster) : IClassFixture<
                               items:
                               - path: namespace
                                 fieldRef: {fieldPath: metadata.namespace}
+            {{more}}
             """);
     }
 }
