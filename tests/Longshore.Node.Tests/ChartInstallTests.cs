@@ -27,6 +27,8 @@ public sealed class ChartInstallTests(KubeNodeFixture cluster) : IClassFixture<K
         using var overlay = TempDirectory.Create("longshore-install");
         await File.WriteAllTextAsync(overlay.Combine("chart.yaml"), rendered);
         await LongshoreInstall.WriteOverlayAsync(node, overlay.Path, "chart.yaml");
+        // The release's namespace comes first, as helm install --create-namespace makes it.
+        (await node.Api.KubectlAsync(["create", "namespace", "longshore-system"])).EnsureSuccess();
 
         await LongshoreInstall.InstallAndProveAsync(node, overlay.Path);
     }
