@@ -6,7 +6,7 @@ namespace Longshore.Node.Tests;
 /// <summary>
 /// The shipped install, for real, on a <see cref="KubeNode"/>: the images built from the Dockerfiles pushed to the node's
 /// registry, an overlay that changes only what a user of this cluster must (the API server's address for a cluster
-/// without kube-proxy, a Pod-bound token for the agent on 1.20), the operator and agent running as Pods, the webhook
+/// without kube-proxy), the operator and agent running as Pods, the webhook
 /// reached through its Service, and an ImagePrePull pulled by the agent Pod into the node's containerd.
 /// </summary>
 internal static class LongshoreInstall
@@ -93,9 +93,8 @@ internal static class LongshoreInstall
 
     /// <summary>
     /// Writes a kustomization over <paramref name="baseResource"/> (relative to <paramref name="folder"/>) with what
-    /// this cluster needs: the API server's address (no kube-proxy serves the kubernetes Service here) and for the agent
-    /// a projected service account token bound to its Pod, which 1.21 and later mount by default and 1.20 does not
-    /// (the status webhook checks the Pod behind an agent's token); plus <paramref name="more"/>.
+    /// this cluster needs: the API server's address (no kube-proxy serves the kubernetes Service here); plus
+    /// <paramref name="more"/>.
     /// </summary>
     public static async Task WriteOverlayAsync(KubeNode node, string folder, string baseResource, string more = "")
     {
@@ -116,28 +115,6 @@ internal static class LongshoreInstall
               patch: |
                 - {op: add, path: /spec/template/spec/containers/0/env/-, value: {{apiHost}}}
                 - {op: add, path: /spec/template/spec/containers/0/env/-, value: {{apiPort}}}
-            - patch: |
-                apiVersion: apps/v1
-                kind: DaemonSet
-                metadata: {name: longshore-agent, namespace: {{Namespace}}}
-                spec:
-                  template:
-                    spec:
-                      automountServiceAccountToken: false
-                      containers:
-                      - name: agent
-                        volumeMounts:
-                        - {name: bound-token, mountPath: /var/run/secrets/kubernetes.io/serviceaccount, readOnly: true}
-                      volumes:
-                      - name: bound-token
-                        projected:
-                          sources:
-                          - serviceAccountToken: {path: token, expirationSeconds: 3607}
-                          - configMap: {name: kube-root-ca.crt, items: [{key: ca.crt, path: ca.crt}]}
-                          - downwardAPI:
-                              items:
-                              - path: namespace
-                                fieldRef: {fieldPath: metadata.namespace}
             {{more}}
             """);
     }
