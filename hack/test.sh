@@ -20,6 +20,14 @@ read -r passed failed skipped assemblies < <(
     n=$(sed -nE 's/.* notExecuted="([0-9]+)".*/\1/p' <<<"$c")
     echo "${p:-0} $(( ${f:-0} + ${e:-0} + ${t:-0} )) ${n:-0}"
   done | awk '{p+=$1; f+=$2; s+=$3; a++} END {print p+0, f+0, s+0, a+0}')
+# The failed tests by name with the first line of their message, so that the last lines of a run say what broke.
+for trx in "$results"/*.trx; do
+  [[ -f "$trx" ]] || continue
+  awk '
+    /<UnitTestResult / && /outcome="(Failed|Error|Timeout)"/ { match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); want = 1; next }
+    want && /<Message>/ { sub(/.*<Message>/, ""); sub(/<\/Message>.*/, ""); print "FAILED " name ": " substr($0, 1, 300); want = 0 }
+  ' "$trx"
+done | sed -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g' | head -n 20
 if [[ "$rc" -ne 0 && "$failed" -eq 0 ]]; then failed=1; fi
 if [[ "$assemblies" -eq 0 ]]; then echo "no test results were written"; failed=$((failed > 0 ? failed : 1)); fi
 line="$passed passed, $failed failed"
