@@ -77,14 +77,14 @@ public sealed class ImagePolicyReconciler(
         var now = time.GetUtcNow();
         var due = PolicyRefresh.IsDue(policy, now);
 
-        var outcomes = due
+        var (outcomes, refreshProblems) = due
             ? await RefreshAsync(key, spec, previous, now, cancellationToken)
-            : spec.Images.Select(i => LockPlanner.Plan(i, LockOf(previous, i), null, new Dictionary<string, IReadOnlyList<PlatformDigest>>(), now)).ToList();
+            : (spec.Images.Select(i => LockPlanner.Plan(i, LockOf(previous, i), null, new Dictionary<string, IReadOnlyList<PlatformDigest>>(), now)).ToList(), null);
         var locks = outcomes.Where(o => o.Lock is not null).Select(o => o.Lock!).ToList();
 
         var pods = _pods.Items.Where(p => p.Metadata.NamespaceProperty == key.Namespace);
         var podDrift = PodDriftFinder.Find(locks, pods, spec.PodSelector);
-        var nodeDrift = await EnsureOnNodesAsync(key, spec, locks, cancellationToken);
+        var (nodeDrift, copyProblems) = await EnsureOnNodesAsync(key, spec, locks, cancellationToken);
 
         var failed = outcomes.Any(o => o.Error is not null || o.Stale);
         var lastRefresh = due ? LockPlanner.Seconds(now) : previous?.LastRefreshTime;
@@ -92,6 +92,11 @@ public sealed class ImagePolicyReconciler(
         var result = PolicyStatusBuilder.Build(policy.Metadata.Generation, previous, outcomes, podDrift, nodeDrift, lastRefresh, nextRefresh, now);
         var status = result.Status;
         status.LastHandledRefreshRequest = due ? PolicyRefresh.Requested(policy) : previous?.LastHandledRefreshRequest;
+        // The secrets are read at a refresh and, with ensureOnNodes, at every reconcile; otherwise the condition stands.
+        if ((copyProblems ?? refreshProblems) is { } secretProblems)
+        {
+            PullSecretConditions.Apply(status.Conditions, secretProblems, policy.Metadata.Generation, now);
+        }
 
         metrics.Record(key, outcomes.Select(o => new PolicyImageSeries(o.Image, o.TagMoved, podDrift.ByImage.GetValueOrDefault(o.Image), nodeDrift.ByImage.GetValueOrDefault(o.Image), o.Stale)).ToList());
         var wasDrifted = Conditions.IsTrue(previous?.Conditions, PolicyConditions.Drifted);
@@ -144,17 +149,18 @@ public sealed class ImagePolicyReconciler(
         (pod.Metadata.Labels ?? new Dictionary<string, string>()).OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value)).ToValueList();
 
     /// <summary>Asks the registry about every image (several at once) and plans each lock.</summary>
-    private async Task<List<LockOutcome>> RefreshAsync(ResourceKey key, ImagePolicySpec spec, ImagePolicyStatus? previous, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<(List<LockOutcome> Outcomes, IReadOnlyList<string>? SecretProblems)> RefreshAsync(ResourceKey key, ImagePolicySpec spec, ImagePolicyStatus? previous, DateTimeOffset now, CancellationToken cancellationToken)
     {
         DockerConfig credentials;
+        IReadOnlyList<string> problems;
         try
         {
-            credentials = await _resolver.CredentialsAsync(key.Namespace, spec.ImagePullSecrets, cancellationToken);
+            (credentials, problems) = await _resolver.CredentialsAsync(key.Namespace, spec.ImagePullSecrets, cancellationToken);
         }
         catch (RegistryException e)
         {
             // Without credentials nothing can be asked: every lock stays, with the reason.
-            return spec.Images.Select(i => LockPlanner.Plan(i, LockOf(previous, i), ImageResolution.Failed(null, e.Message, outage: false), new Dictionary<string, IReadOnlyList<PlatformDigest>>(), now)).ToList();
+            return (spec.Images.Select(i => LockPlanner.Plan(i, LockOf(previous, i), ImageResolution.Failed(null, e.Message, outage: false), new Dictionary<string, IReadOnlyList<PlatformDigest>>(), now)).ToList(), null);
         }
 
         var outcomes = new LockOutcome[spec.Images.Count];
@@ -192,11 +198,11 @@ public sealed class ImagePolicyReconciler(
             logger.LogWarning("ImagePolicy {Key}: {Image}: {Error}", key, failure.Image, failure.Error ?? failure.Lock?.Message);
         }
 
-        return [.. outcomes];
+        return ([.. outcomes], problems);
     }
 
     /// <summary>With ensureOnNodes, the pinned digests go into the target nodes' NodeImages; without, this policy's entries leave them.</summary>
-    private async Task<NodeDriftReport> EnsureOnNodesAsync(ResourceKey key, ImagePolicySpec spec, IReadOnlyList<ImageLock> locks, CancellationToken cancellationToken)
+    private async Task<(NodeDriftReport Drift, IReadOnlyList<string>? SecretProblems)> EnsureOnNodesAsync(ResourceKey key, ImagePolicySpec spec, IReadOnlyList<ImageLock> locks, CancellationToken cancellationToken)
     {
         var owner = Owner(key);
         var current = _writer.CurrentEntries();
@@ -209,10 +215,10 @@ public sealed class ImagePolicyReconciler(
                 await _secrets.CollectAsync(PullSecretMirror.Referenced(_prePulls.Items, _policies.Items, null), cancellationToken);
             }
 
-            return NodeDriftReport.None;
+            return (NodeDriftReport.None, null);
         }
 
-        var pullSecret = (await _secrets.EnsureAsync(owner, spec.ImagePullSecrets, cancellationToken)).Copy;
+        var (pullSecret, problems) = await _secrets.EnsureAsync(owner, spec.ImagePullSecrets, cancellationToken);
 
         var targets = TargetNodes.Select(spec, _nodes.Items);
         var platforms = targets.Select(n => TargetNodes.PlatformOf(n, null).ToString()).ToList();
@@ -230,7 +236,7 @@ public sealed class ImagePolicyReconciler(
         }).ToList();
         var plan = NodeImagePlanner.Plan(intent, targetNodes, current, options.Limits.MaxImagesPerNode);
         await _writer.WriteAsync(plan.Desired, current, cancellationToken);
-        return PolicyNodes.Drift(locks, targetNodes, _writer.StatusOf, intent);
+        return (PolicyNodes.Drift(locks, targetNodes, _writer.StatusOf, intent), problems);
     }
 
     private async Task RecordEventsAsync(V1Alpha1ImagePolicy policy, ResourceKey key, IReadOnlyList<LockOutcome> outcomes, CancellationToken cancellationToken)

@@ -36,7 +36,7 @@ public sealed class ImageResolver : IDisposable
 
     public async Task<ResolvedImage> ResolveAsync(ImageReference reference, Platform platform, string @namespace, IList<V1LocalObjectReference>? secrets, CancellationToken cancellationToken)
     {
-        var credentials = await CredentialsAsync(@namespace, secrets, cancellationToken);
+        var credentials = (await CredentialsAsync(@namespace, secrets, cancellationToken)).Config;
         var resolved = await _cache.ResolvePlatformAsync(reference, platform, credentials.Find(reference.Domain), cancellationToken);
         if (resolved.Stale)
         {
@@ -53,26 +53,11 @@ public sealed class ImageResolver : IDisposable
 
     /// <summary>
     /// Merges the credentials of every usable named secret (kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg in
-    /// the object's namespace); missing or wrong-typed ones are left out here and reported as a condition by the mirror.
+    /// the object's namespace); missing, wrong-typed or malformed ones are left out and named in the problems.
     /// </summary>
-    public async Task<DockerConfig> CredentialsAsync(string @namespace, IList<V1LocalObjectReference>? secrets, CancellationToken cancellationToken)
+    public async Task<PullCredentials> CredentialsAsync(string @namespace, IList<V1LocalObjectReference>? secrets, CancellationToken cancellationToken)
     {
-        var usable = new List<V1Secret>();
-        foreach (var name in (secrets ?? []).Select(s => s.Name).Where(n => !string.IsNullOrEmpty(n)).Distinct(StringComparer.Ordinal))
-        {
-            try
-            {
-                var secret = await _client.CoreV1.ReadNamespacedSecretAsync(name, @namespace, cancellationToken: cancellationToken);
-                if (PullSecretCopies.Problem(@namespace, name, secret) is null)
-                {
-                    usable.Add(secret);
-                }
-            }
-            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
-            {
-            }
-        }
-
-        return PullSecretCopies.Merge(usable);
+        var (usable, problems) = await PullSecretMirror.ReadSourcesAsync(_client, @namespace, secrets, cancellationToken);
+        return new PullCredentials(PullSecretCopies.Merge(usable), problems);
     }
 }

@@ -22,7 +22,7 @@ public sealed class PolicyImageResolver(ImageResolver resolver)
 
     public long CacheMisses => resolver.Cache.Misses;
 
-    public Task<DockerConfig> CredentialsAsync(string @namespace, IList<k8s.Models.V1LocalObjectReference>? secrets, CancellationToken cancellationToken) =>
+    public Task<PullCredentials> CredentialsAsync(string @namespace, IList<k8s.Models.V1LocalObjectReference>? secrets, CancellationToken cancellationToken) =>
         resolver.CredentialsAsync(@namespace, secrets, cancellationToken);
 
     public async Task<ImageResolution> ResolveAsync(PolicyImage image, DockerConfig credentials, TimeSpan maxAge, CancellationToken cancellationToken)

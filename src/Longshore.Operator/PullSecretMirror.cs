@@ -30,29 +30,7 @@ public sealed class PullSecretMirror(IKubernetes client, string copyNamespace)
     public async Task<PullSecretCopy> EnsureAsync(PlannedOwner owner, IList<V1LocalObjectReference>? secrets, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(owner);
-        var usable = new List<V1Secret>();
-        var problems = new List<string>();
-        foreach (var name in (secrets ?? []).Select(s => s.Name).Where(n => !string.IsNullOrEmpty(n)).Distinct(StringComparer.Ordinal))
-        {
-            V1Secret? source;
-            try
-            {
-                source = await client.CoreV1.ReadNamespacedSecretAsync(name, owner.Namespace, cancellationToken: cancellationToken);
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-            {
-                source = null;
-            }
-
-            if (PullSecretCopies.Problem(owner.Namespace, name, source) is { } problem)
-            {
-                problems.Add(problem);
-            }
-            else
-            {
-                usable.Add(source!);
-            }
-        }
+        var (usable, problems) = await ReadSourcesAsync(client, owner.Namespace, secrets, cancellationToken);
 
         var copyName = PullSecretCopies.CopyName(owner);
         var merged = PullSecretCopies.Merge(usable);
@@ -93,6 +71,40 @@ public sealed class PullSecretMirror(IKubernetes client, string copyNamespace)
         }
 
         return new PullSecretCopy((copyNamespace, copyName), problems);
+    }
+
+    /// <summary>
+    /// Reads the secrets an object names from its own namespace: the usable ones, and one message per secret that is
+    /// missing, of another type or malformed.
+    /// </summary>
+    public static async Task<(List<V1Secret> Usable, List<string> Problems)> ReadSourcesAsync(IKubernetes client, string @namespace, IList<V1LocalObjectReference>? secrets, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var usable = new List<V1Secret>();
+        var problems = new List<string>();
+        foreach (var name in (secrets ?? []).Select(s => s.Name).Where(n => !string.IsNullOrEmpty(n)).Distinct(StringComparer.Ordinal))
+        {
+            V1Secret? source;
+            try
+            {
+                source = await client.CoreV1.ReadNamespacedSecretAsync(name, @namespace, cancellationToken: cancellationToken);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                source = null;
+            }
+
+            if (PullSecretCopies.Problem(@namespace, name, source) is { } problem)
+            {
+                problems.Add(problem);
+            }
+            else
+            {
+                usable.Add(source!);
+            }
+        }
+
+        return (usable, problems);
     }
 
     /// <summary>Deletes copies whose owner is not among <paramref name="owners"/> (keys from <see cref="OwnerKey"/>).</summary>

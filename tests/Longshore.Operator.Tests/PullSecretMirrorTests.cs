@@ -107,6 +107,24 @@ public sealed class PullSecretMirrorTests(OperatorEnvironment environment) : ICl
         await Eventually(
             async () => (await admin.CoreV1.ListNamespacedSecretAsync(OperatorInstall.PullSecretNamespace, labelSelector: $"{PullSecretMirror.CopyLabel}=true")).Items.Count == 1 ? "copied" : null,
             "the usable secret is copied for the agents");
+
+        // An ImagePolicy reports its unusable secrets the same way, and the condition clears once they are usable.
+        var policies = new CustomResourceClient<V1Alpha1ImagePolicy>(admin);
+        await policies.CreateAsync(new V1Alpha1ImagePolicy
+        {
+            Metadata = new V1ObjectMeta { Name = "locked", NamespaceProperty = "team-a" },
+            Spec = new ImagePolicySpec { Images = [new PolicyImage { Repository = environment.Registry.Reference("none/app"), Tag = "1" }], ImagePullSecrets = [new() { Name = "opaque" }, new() { Name = "elsewhere" }] },
+        });
+        var policyReported = await Eventually(
+            async () => (await policies.GetAsync("team-a", "locked"))?.Status?.Conditions?.FirstOrDefault(c => c.Type == PolicyConditions.PullSecretsReady),
+            "the ImagePolicy reports its unusable pull secrets");
+        policyReported.Status.Should().Be("False");
+        policyReported.Message.Should().Contain("team-a/opaque has type Opaque").And.Contain("team-a/elsewhere does not exist");
+        await admin.CoreV1.CreateNamespacedSecretAsync(DockerSecret("elsewhere", "registry-d.example", "dave"), "team-a");
+        await policies.PatchAsync("team-a", "locked", new { spec = new { imagePullSecrets = new[] { new { name = "elsewhere" } } } });
+        await Eventually(
+            async () => (await policies.GetAsync("team-a", "locked"))?.Status?.Conditions?.FirstOrDefault(c => c.Type == PolicyConditions.PullSecretsReady && c.Status == "True"),
+            "the ImagePolicy's pull secrets are usable again");
         await app.StopAsync();
     }
 }
