@@ -37,7 +37,7 @@ public sealed class ImagePolicyStatus
     [JsonPropertyName("lastHandledRefreshRequest")]
     public string? LastHandledRefreshRequest { get; set; }
 
-    [Description("Ready, Drifted, Stale, and kstatus' Reconciling and Stalled.")]
+    [Description("Ready, Drifted, Stale, PullSecretsReady (once a named pull secret was unusable), and kstatus' Reconciling and Stalled.")]
     [JsonPropertyName("conditions")]
     public List<V1Condition>? Conditions { get; set; }
 }
