@@ -18,9 +18,12 @@ public sealed class NodeImageValidator : AbstractValidator<V1Alpha1NodeImage>
         }
     }
 
-    /// <summary>One entry per reference and platform.</summary>
+    /// <summary>
+    /// One entry per image, digest and platform: while a tag moves, owners that resolved it at different times each keep
+    /// their digest's entry.
+    /// </summary>
     private static string? Key(WantedImage image) =>
-        FieldRules.ParseReference(image.Reference) is { } reference ? reference + "|" + image.Platform : null;
+        FieldRules.ParseReference(image.Reference) is { } reference ? reference + "|" + image.Digest + "|" + image.Platform : null;
 
     private sealed class WantedImageValidator : AbstractValidator<ListedItem<WantedImage>>
     {
@@ -30,7 +33,7 @@ public sealed class NodeImageValidator : AbstractValidator<V1Alpha1NodeImage>
                 .Cascade(CascadeMode.Stop)
                 .ImageReference()
                 .Must((image, _) => image.RepeatOf is null)
-                .WithMessage((_, reference) => $"'{reference}' is listed twice for the same platform")
+                .WithMessage((_, reference) => $"'{reference}' is listed twice for the same digest and platform")
                 .OverridePropertyName("reference");
             RuleFor(i => i.Value.Digest).Digest().OverridePropertyName("digest");
             RuleFor(i => i.Value.RepoDigest).Digest().OverridePropertyName("repoDigest");

@@ -1,3 +1,4 @@
+using Longshore.Api;
 using Longshore.Kube;
 
 namespace Longshore.Operator;
@@ -77,7 +78,9 @@ public static class NodeImagePlanner
         {
             var digest = intent.Digests.GetValueOrDefault((reference, platform));
             var repoDigest = intent.RepoDigests.GetValueOrDefault(reference);
-            var index = images.FindIndex(i => i.Reference == reference && i.Digest == digest);
+            // Two spellings of one image are one entry (the NodeImage webhook allows one per reference and platform).
+            var key = SameImage.Key(reference);
+            var index = images.FindIndex(i => SameImage.Key(i.Reference) == key && i.Digest == digest);
             if (index < 0 && images.Count >= maxImagesPerNode)
             {
                 refused++;
@@ -91,6 +94,11 @@ public static class NodeImagePlanner
             }
 
             var shared = images[index];
+            if (shared.Owners.Contains(intent.Owner))
+            {
+                continue;
+            }
+
             images[index] = shared with
             {
                 RepoDigest = shared.RepoDigest ?? repoDigest,

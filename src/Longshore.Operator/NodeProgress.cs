@@ -17,12 +17,13 @@ public static class NodeProgress
         IReadOnlyDictionary<(string Image, string Platform), string> digests,
         IReadOnlyDictionary<string, string> repoDigests)
     {
-        var reported = (status?.Images ?? []).GroupBy(i => i.Reference, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        // The node's entry may be written another way than this object's image (shared with another object).
+        var reported = (status?.Images ?? []).GroupBy(i => SameImage.Key(i.Reference), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var failures = new List<FailedNode>();
         var present = 0;
         foreach (var image in images.Distinct(StringComparer.Ordinal))
         {
-            if (!reported.TryGetValue(image, out var entry))
+            if (!reported.TryGetValue(SameImage.Key(image), out var entry))
             {
                 continue;
             }

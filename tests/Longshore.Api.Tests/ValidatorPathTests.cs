@@ -87,7 +87,7 @@ public sealed class ValidatorPathTests
 
         var messages = Samples.Messages(new NodeImageValidator().Validate(node)).ToList();
 
-        messages.Should().Contain("spec.images[1].reference: 'docker.io/library/app:1' is listed twice for the same platform");
+        messages.Should().Contain("spec.images[1].reference: 'docker.io/library/app:1' is listed twice for the same digest and platform");
         messages.Should().Contain("spec.images[1].owners[0].kind: 'Deployment' is not one of ImagePrePull, ImagePolicy");
         messages.Should().Contain("spec.images[1].owners[0].name: must not be empty");
         messages.Should().Contain(m => m.StartsWith("spec.images[1].pullTimeout: '25h' is longer than the maximum", StringComparison.Ordinal));

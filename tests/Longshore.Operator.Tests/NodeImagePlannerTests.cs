@@ -37,6 +37,28 @@ public sealed class NodeImagePlannerTests
     }
 
     [Fact]
+    public void Two_spellings_of_one_image_share_one_entry_that_the_NodeImage_webhook_accepts_and_both_owners_see_present()
+    {
+        var digest = "sha256:" + new string('a', 64);
+        var current = new Dictionary<string, ValueList<PlannedImage>>
+        {
+            ["n1"] = new[] { Entry("127.0.0.1:5000/shared/app:latest", digest, Other) }.ToValueList(),
+        };
+        var intent = Intent(Warm, ["127.0.0.1:5000/shared/app"], 5, new Dictionary<(string, string), string> { [("127.0.0.1:5000/shared/app", "linux/amd64")] = digest });
+
+        var plan = NodeImagePlanner.Plan(intent, [new TargetNode("n1", "linux/amd64", NodePhase.Pulling)], current);
+
+        var shared = plan.Desired["n1"].Should().ContainSingle().Subject;
+        shared.Owners.Should().Equal(Other, Warm);
+        var nodeImage = new Api.V1Alpha1NodeImage { Metadata = new k8s.Models.V1ObjectMeta { Name = "n1" }, Spec = new Api.NodeImageSpec { Images = [.. plan.Desired["n1"].Select(e => e.ToWanted())] } };
+        new Api.NodeImageValidator().Validate(nodeImage).Errors.Should().BeEmpty();
+
+        // The agent reports the entry as it is written; the other spelling finds it.
+        var status = new Api.NodeImageStatus { Images = [new Api.NodeImageEntryStatus { Reference = shared.Reference, Phase = Api.ImagePhase.Present, Digest = digest }] };
+        NodeProgress.Of("n1", status, ["127.0.0.1:5000/shared/app"], "linux/amd64", intent.Digests, intent.RepoDigests).Phase.Should().Be(NodePhase.Ready);
+    }
+
+    [Fact]
     public void Shares_an_entry_with_another_owner_and_leaves_it_to_them_when_the_node_is_no_longer_a_target()
     {
         var current = new Dictionary<string, ValueList<PlannedImage>>
