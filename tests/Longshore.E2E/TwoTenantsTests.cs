@@ -1,4 +1,3 @@
-using System.Text;
 using k8s;
 using k8s.Models;
 using Longshore.Agent;
@@ -13,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Longshore.E2E;
 
 /// <summary>
-/// Two teams on one cluster, with the validating webhook registered and the administrator's pin limit on: the same
+/// Two teams on one cluster, with the shipped webhooks registered and the administrator's pin limit on: the same
 /// image written two ways lands once and both pre-pulls turn Ready; one team's unresolvable image leaves the other's alone.
 /// </summary>
 public sealed class TwoTenantsTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
@@ -52,23 +51,9 @@ public sealed class TwoTenantsTests(ClusterFixture cluster) : IClassFixture<Clus
         };
         await using var operatorApp = OperatorHost.Build(operatorOptions, operatorClient);
         await operatorApp.StartAsync();
-        var certificate = operatorApp.Services.GetRequiredService<WebhookCertificate>();
-        await admin.AdmissionregistrationV1.CreateValidatingWebhookConfigurationAsync(new V1ValidatingWebhookConfiguration
-        {
-            Metadata = new V1ObjectMeta { Name = "longshore-two-tenants" },
-            Webhooks =
-            [
-                new V1ValidatingWebhook
-                {
-                    Name = "validate.longshore.io",
-                    AdmissionReviewVersions = ["v1"],
-                    SideEffects = "None",
-                    FailurePolicy = "Fail",
-                    ClientConfig = new Admissionregistrationv1WebhookClientConfig { Url = $"https://127.0.0.1:{operatorOptions.WebhookPort}/validate", CaBundle = Encoding.UTF8.GetBytes(certificate.CertificatePem) },
-                    Rules = [new V1RuleWithOperations { ApiGroups = ["longshore.io"], ApiVersions = ["v1alpha1"], Operations = ["CREATE", "UPDATE"], Resources = ["imageprepulls", "imagepolicies"] }],
-                },
-            ],
-        });
+        // The shipped webhooks, but for the status guard: it names an agent by the Pod its token is bound to, and this
+        // agent runs in the test process (the install tests on the real node run it as a Pod).
+        await WebhookRegistration.RegisterAsync(admin, operatorOptions.WebhookPort, operatorApp.Services.GetRequiredService<WebhookCertificate>().CertificatePem, webhooks: name => name != "status.longshore.io");
         await using var runtime = new CriImageRuntime(cluster.Containerd.SocketPath);
         var agentOptions = new AgentOptions { NodeName = NodeName, Namespace = OperatorInstall.Namespace, ListenAddress = "127.0.0.1", MetricsPort = FreePort.Next(), ResyncInterval = TimeSpan.FromMinutes(10) };
         await using var agentApp = AgentHost.Build(agentOptions, agentClient, runtime);
@@ -122,7 +107,7 @@ public sealed class TwoTenantsTests(ClusterFixture cluster) : IClassFixture<Clus
         var nodeImage = (await new CustomResourceClient<V1Alpha1NodeImage>(admin).GetAsync(null, NodeName))!;
         nodeImage.Status!.Images!.Should().OnlyContain(i => i.Phase == ImagePhase.Present);
 
-        await admin.AdmissionregistrationV1.DeleteValidatingWebhookConfigurationAsync("longshore-two-tenants");
+        await WebhookRegistration.UnregisterAsync(admin);
         await agentApp.StopAsync();
         await operatorApp.StopAsync();
     }
