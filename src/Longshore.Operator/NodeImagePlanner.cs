@@ -78,7 +78,7 @@ public static class NodeImagePlanner
         {
             var digest = intent.Digests.GetValueOrDefault((reference, platform));
             var repoDigest = intent.RepoDigests.GetValueOrDefault(reference);
-            // Two spellings of one image are one entry (the NodeImage webhook allows one per reference and platform).
+            // Two spellings of one image are one entry (the NodeImage webhook allows one per image, digest and platform).
             var key = SameImage.Key(reference);
             var index = images.FindIndex(i => SameImage.Key(i.Reference) == key && i.Digest == digest);
             if (index < 0 && images.Count >= maxImagesPerNode)
